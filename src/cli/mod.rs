@@ -1,0 +1,59 @@
+//! The command-line layer: arguments in, exit status out. It owns the
+//! terminal (colour, stderr, files); the library only returns data.
+
+mod args;
+mod rules;
+mod scan;
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// What the process reports to its caller (DESIGN.md, exit contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing at or above `--fail-on` was found.
+    Success,
+    /// Findings at or above `--fail-on`.
+    Failure,
+    /// Usage, configuration or I/O error that stopped or shortened the scan.
+    Error,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> ExitCode {
+        match self {
+            ExitStatus::Success => ExitCode::from(0),
+            ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+pub fn run() -> ExitStatus {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // --help and --version are "errors" to clap that go to stdout.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Success
+            };
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Rules(args) => rules::list(&args),
+        Command::Explain { rule } => rules::explain(&rule),
+    }
+}
+
+/// Prints an error that stops katscan, with its whole cause chain.
+pub fn print_error(error: &dyn Display) {
+    eprintln!("katscan: error: {error}");
+}

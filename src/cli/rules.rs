@@ -1,0 +1,133 @@
+//! `katscan rules` and `katscan explain`: the rule catalogue for people.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::args::{ListFormat, RulesArgs};
+use super::{ExitStatus, print_error};
+use katscan::rules::{Example, Level, Rule, RuleSet};
+
+#[derive(Serialize)]
+struct RuleSummary<'a> {
+    id: &'a str,
+    name: &'a str,
+    level: Level,
+    summary: &'a str,
+    keywords: &'a [String],
+}
+
+pub fn list(args: &RulesArgs) -> ExitStatus {
+    let rules = match RuleSet::builtin() {
+        Ok(rules) => rules,
+        Err(error) => {
+            print_error(&error);
+            return ExitStatus::Error;
+        }
+    };
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        ListFormat::Text => write_table(&mut out, &rules),
+        ListFormat::Json => {
+            let summaries: Vec<RuleSummary<'_>> = rules
+                .rules()
+                .iter()
+                .map(|r| RuleSummary {
+                    id: &r.id,
+                    name: &r.name,
+                    level: r.level,
+                    summary: &r.summary,
+                    keywords: &r.keywords,
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &summaries)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+    };
+    finish(written)
+}
+
+fn write_table(out: &mut dyn Write, rules: &RuleSet) -> io::Result<()> {
+    let name_width = rules
+        .rules()
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(0);
+    for rule in rules.rules() {
+        writeln!(
+            out,
+            "{:<8} {:<7} {:<name_width$}  {}",
+            rule.id,
+            rule.level.as_str(),
+            rule.name,
+            rule.summary
+        )?;
+    }
+    Ok(())
+}
+
+pub fn explain(id: &str) -> ExitStatus {
+    let rules = match RuleSet::builtin() {
+        Ok(rules) => rules,
+        Err(error) => {
+            print_error(&error);
+            return ExitStatus::Error;
+        }
+    };
+    let Some(rule) = rules.get(id) else {
+        let known: Vec<&str> = rules.rules().iter().map(|r| r.id.as_str()).collect();
+        print_error(&format!(
+            "no rule `{id}` (known rules: {})",
+            known.join(", ")
+        ));
+        return ExitStatus::Error;
+    };
+    finish(write_explanation(&mut io::stdout().lock(), rule))
+}
+
+/// A rule's documentation as Markdown, in ruff's order: what it is, why it
+/// matters, how to fix it, what it matches and what it does not.
+fn write_explanation(out: &mut dyn Write, rule: &Rule) -> io::Result<()> {
+    writeln!(out, "# {} {} ({})\n", rule.id, rule.name, rule.level)?;
+    writeln!(out, "{}\n", rule.summary)?;
+    writeln!(out, "## Why is this bad?\n\n{}\n", rule.description)?;
+    writeln!(
+        out,
+        "## What to do\n\n{}\n",
+        Rule::render(&rule.help, Some("<publicKeyId>"))
+    )?;
+    writeln!(out, "## Reported\n")?;
+    write_examples(out, &rule.examples)?;
+    writeln!(out, "## Not reported\n")?;
+    write_examples(out, &rule.negative_examples)?;
+    if !rule.cwe.is_empty() {
+        writeln!(out, "References: {}", rule.cwe.join(", "))?;
+    }
+    Ok(())
+}
+
+fn write_examples(out: &mut dyn Write, examples: &[Example]) -> io::Result<()> {
+    for example in examples.iter().take(6) {
+        writeln!(out, "```")?;
+        writeln!(out, "{}", example.text())?;
+        writeln!(out, "```")?;
+    }
+    if examples.len() > 6 {
+        writeln!(out, "(and {} more in the rule file)", examples.len() - 6)?;
+    }
+    writeln!(out)
+}
+
+fn finish(written: io::Result<()>) -> ExitStatus {
+    match written {
+        Ok(()) => ExitStatus::Success,
+        // `katscan rules | head` closing the pipe early is not an error.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitStatus::Success,
+        Err(error) => {
+            print_error(&error);
+            ExitStatus::Error
+        }
+    }
+}

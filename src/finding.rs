@@ -1,0 +1,104 @@
+//! What a scan reports: one [`Finding`] per rule match, already redacted.
+//!
+//! Redaction happens when a finding is built, so reporters never hold a
+//! secret they could leak; only `--no-redact` keeps it.
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::location::Position;
+use crate::rules::Level;
+use crate::snippet::Snippet;
+
+/// One problem at one place.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub level: Level,
+    /// Relative to the current directory as given, `/`-separated.
+    pub path: String,
+    pub start: Position,
+    /// Exclusive: the position just after the last matched character.
+    pub end: Position,
+    /// The key's public id, which names the key to revoke.
+    pub key_id: Option<String>,
+    /// The matched text; its secret part is masked unless `--no-redact`.
+    #[serde(rename = "match")]
+    pub matched: String,
+    pub message: String,
+    pub help: String,
+    /// Stable across line moves: hash of rule, path and matched text.
+    pub fingerprint: String,
+    #[serde(skip)]
+    pub snippet: Snippet,
+}
+
+impl Finding {
+    /// Deterministic output order: path, line, column, rule.
+    pub fn order(&self, other: &Finding) -> Ordering {
+        (&self.path, self.start, &self.rule_id, self.end).cmp(&(
+            &other.path,
+            other.start,
+            &other.rule_id,
+            other.end,
+        ))
+    }
+}
+
+/// Number of hex digits kept from the SHA-256 (128 bits: collision-free in
+/// practice, short enough to read in a baseline file).
+const FINGERPRINT_HEX_LEN: usize = 32;
+
+/// Fingerprint of a finding: rule, path and the full matched text (with the
+/// secret, so two different keys on the same line never collide). Line
+/// numbers are left out so the fingerprint survives edits around it.
+pub fn fingerprint(rule_id: &str, path: &str, matched: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(rule_id.as_bytes());
+    hasher.update([0]);
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
+    hasher.update(matched);
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(FINGERPRINT_HEX_LEN);
+    for byte in digest.iter().take(FINGERPRINT_HEX_LEN / 2) {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
+/// Mask for one secret byte. Same length as the secret so columns in the
+/// rendered snippet still line up with the file.
+pub const MASK: char = '*';
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_depends_on_rule_path_and_text_only() {
+        let a = fingerprint("KAT001", "src/a.js", b"kat_live_abcd.secret");
+        assert_eq!(a.len(), FINGERPRINT_HEX_LEN);
+        assert_eq!(
+            a,
+            fingerprint("KAT001", "src/a.js", b"kat_live_abcd.secret")
+        );
+        assert_ne!(
+            a,
+            fingerprint("KAT002", "src/a.js", b"kat_live_abcd.secret")
+        );
+        assert_ne!(
+            a,
+            fingerprint("KAT001", "src/b.js", b"kat_live_abcd.secret")
+        );
+        assert_ne!(
+            a,
+            fingerprint("KAT001", "src/a.js", b"kat_live_abcd.secreT")
+        );
+        // Field separators keep ("ab", "c") and ("a", "bc") apart.
+        assert_ne!(fingerprint("K", "ab", b"c"), fingerprint("K", "a", b"bc"));
+    }
+}

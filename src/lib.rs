@@ -1,0 +1,22 @@
+//! katscan: a secret-scanning linter for Katalo API keys.
+//!
+//! The pipeline, one module per stage:
+//! [`walk`] enumerates and reads files in parallel; [`scanner`] runs the
+//! [`rules`] over each buffer, gated by the keyword [`prefilter`]; matches
+//! become redacted [`finding`]s with [`location`]s and [`snippet`]s; a
+//! [`report`]er writes them. The library never prints and never exits: the
+//! `katscan` binary owns the terminal and the exit code.
+
+pub mod finding;
+pub mod location;
+pub mod prefilter;
+pub mod report;
+pub mod rules;
+pub mod scanner;
+pub mod snippet;
+pub mod walk;
+
+pub use finding::Finding;
+pub use rules::{Level, Rule, RuleSet};
+pub use scanner::Scanner;
+pub use walk::{ScanReport, WalkOptions};

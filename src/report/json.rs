@@ -1,0 +1,121 @@
+//! `--format json`: a versioned document for scripts (schema in README.md).
+//!
+//! The shape is defined here field by field rather than derived from the
+//! internal types, so refactoring the engine cannot silently change what
+//! scripts parse. Bump [`JSON_FORMAT_VERSION`] on any breaking change.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{ReportInput, Reporter, TOOL_NAME, TOOL_VERSION};
+use crate::finding::Finding;
+use crate::rules::Level;
+use crate::walk::Skipped;
+
+/// Version of the JSON document's shape.
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct JsonReporter;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    rule_name: &'a str,
+    level: Level,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    key_id: Option<&'a str>,
+    #[serde(rename = "match")]
+    matched: &'a str,
+    message: &'a str,
+    help: &'a str,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    files_scanned: u64,
+    bytes_scanned: u64,
+    /// False when some file could not be read.
+    complete: bool,
+    findings: BTreeMap<Level, usize>,
+    skipped: BTreeMap<&'static str, usize>,
+    skipped_files: &'a [Skipped],
+    elapsed_ms: u128,
+}
+
+impl<'a> From<&'a Finding> for JsonFinding<'a> {
+    fn from(f: &'a Finding) -> Self {
+        JsonFinding {
+            rule_id: &f.rule_id,
+            rule_name: &f.rule_name,
+            level: f.level,
+            path: &f.path,
+            line: f.start.line,
+            column: f.start.column,
+            end_line: f.end.line,
+            end_column: f.end.column,
+            key_id: f.key_id.as_deref(),
+            matched: &f.matched,
+            message: &f.message,
+            help: &f.help,
+            fingerprint: &f.fingerprint,
+        }
+    }
+}
+
+impl Reporter for JsonReporter {
+    fn write(&self, out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result<()> {
+        let report = input.report;
+        let mut findings_by_level = BTreeMap::new();
+        for level in [Level::Error, Level::Warning, Level::Note] {
+            findings_by_level.insert(level, 0);
+        }
+        for finding in &report.findings {
+            *findings_by_level.entry(finding.level).or_insert(0) += 1;
+        }
+        let document = Document {
+            version: JSON_FORMAT_VERSION,
+            tool: Tool {
+                name: TOOL_NAME,
+                version: TOOL_VERSION,
+            },
+            findings: report.findings.iter().map(JsonFinding::from).collect(),
+            summary: Summary {
+                files_scanned: report.files_scanned,
+                bytes_scanned: report.bytes_scanned,
+                complete: report.is_complete(),
+                findings: findings_by_level,
+                skipped: report
+                    .skipped_by_reason()
+                    .into_iter()
+                    .map(|(reason, count)| (reason.as_str(), count))
+                    .collect(),
+                skipped_files: &report.skipped,
+                elapsed_ms: input.elapsed.as_millis(),
+            },
+        };
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)
+    }
+}

@@ -1,0 +1,245 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other viewers.
+//!
+//! What GitHub reads is filled in: rule metadata with help, CWE tags,
+//! `precision` and `security-severity`; results with `ruleIndex`, relative
+//! URIs under `%SRCROOT%`, regions in Unicode code points (`columnKind`),
+//! and `partialFingerprints` so alerts follow code that moves. The only
+//! snippet is the finding's already-redacted match.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::Value;
+use serde_sarif::sarif::{
+    ArtifactContent, ArtifactLocation, Invocation, Location, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, SCHEMA_URL, Sarif, Tool,
+    ToolComponent,
+};
+
+use super::{ReportInput, Reporter, TOOL_NAME, TOOL_URI, TOOL_VERSION};
+use crate::finding::Finding;
+use crate::rules::{Level, Rule, RuleSet};
+use crate::walk::Skipped;
+
+/// Key of katscan's fingerprint in `partialFingerprints`; bump the version
+/// if the fingerprint's definition ever changes.
+pub const FINGERPRINT_KEY: &str = "katscan/v1";
+
+/// The base URI id relative result paths are resolved against.
+const SRCROOT: &str = "%SRCROOT%";
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SarifReporter;
+
+impl Reporter for SarifReporter {
+    fn write(&self, out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result<()> {
+        let sarif = build_log(input);
+        serde_json::to_writer_pretty(&mut *out, &sarif)?;
+        writeln!(out)
+    }
+}
+
+fn build_log(input: &ReportInput<'_>) -> Sarif {
+    let results: Vec<SarifResult> = input
+        .report
+        .findings
+        .iter()
+        .map(|finding| result(finding, input.rules))
+        .collect();
+    let invocation = Invocation::builder()
+        .execution_successful(input.report.is_complete())
+        .tool_execution_notifications(unreadable_notifications(&input.report.skipped))
+        .build();
+    let driver = ToolComponent::builder()
+        .name(TOOL_NAME)
+        .version(TOOL_VERSION)
+        .semantic_version(TOOL_VERSION)
+        .information_uri(TOOL_URI)
+        .rules(
+            input
+                .rules
+                .rules()
+                .iter()
+                .map(descriptor)
+                .collect::<Vec<_>>(),
+        )
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(Value::from("unicodeCodePoints"))
+        .build();
+    Sarif::builder()
+        .schema(SCHEMA_URL)
+        .version(Value::from("2.1.0"))
+        .runs(vec![run])
+        .build()
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let help = Rule::render(&rule.help, Some("<publicKeyId>"));
+    let mut tags = rule.tags.clone();
+    tags.extend(
+        rule.cwe
+            .iter()
+            .map(|cwe| format!("external/cwe/{}", cwe.to_lowercase())),
+    );
+    let mut additional = BTreeMap::new();
+    additional.insert(
+        "precision".to_string(),
+        Value::from(rule.precision.as_str()),
+    );
+    if let Some(severity) = rule.security_severity {
+        // GitHub reads security-severity as a string holding a number.
+        additional.insert(
+            "security-severity".to_string(),
+            Value::from(format!("{severity:.1}")),
+        );
+    }
+    ReportingDescriptor::builder()
+        .id(&rule.id)
+        .name(&rule.name)
+        .short_description(text(&rule.summary))
+        .full_description(text(&rule.description))
+        .help(
+            MultiformatMessageString::builder()
+                .text(format!("{}\n\n{}", rule.description, help))
+                .markdown(format!("{}\n\n## How to fix\n\n{}", rule.description, help))
+                .build(),
+        )
+        .default_configuration(ReportingConfiguration {
+            level: Some(Value::from(rule.level.as_str())),
+            ..Default::default()
+        })
+        .properties(PropertyBag {
+            tags: Some(tags),
+            additional_properties: additional,
+        })
+        .build()
+}
+
+fn result(finding: &Finding, rules: &RuleSet) -> SarifResult {
+    let region = Region {
+        start_line: Some(to_i64(finding.start.line)),
+        start_column: Some(to_i64(finding.start.column)),
+        end_line: Some(to_i64(finding.end.line)),
+        end_column: Some(to_i64(finding.end.column)),
+        snippet: Some(ArtifactContent {
+            text: Some(finding.matched.clone()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let location = Location {
+        physical_location: Some(PhysicalLocation {
+            artifact_location: Some(artifact_location(&finding.path)),
+            region: Some(region),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone());
+    let message = Message {
+        text: Some(format!(
+            "{} ({}). {}",
+            finding.message, finding.matched, finding.help
+        )),
+        ..Default::default()
+    };
+    let rule_index = rules.index_of(&finding.rule_id).map_or(-1, to_i64);
+    SarifResult::builder()
+        .rule_id(&finding.rule_id)
+        .rule_index(rule_index)
+        .level(result_level(finding.level))
+        .message(message)
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .build()
+}
+
+/// Unreadable files as tool notifications, so a viewer can tell that the
+/// scan was partial.
+fn unreadable_notifications(skipped: &[Skipped]) -> Vec<Notification> {
+    skipped
+        .iter()
+        .filter(|s| s.reason.is_error())
+        .map(|s| {
+            let location = Location {
+                physical_location: Some(PhysicalLocation {
+                    artifact_location: Some(artifact_location(&s.path)),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            Notification::builder()
+                .level(Value::from("warning"))
+                .message(Message {
+                    text: Some(format!("{}: {} ({})", s.path, s.reason, s.detail)),
+                    ..Default::default()
+                })
+                .locations(vec![location])
+                .build()
+        })
+        .collect()
+}
+
+fn artifact_location(path: &str) -> ArtifactLocation {
+    if path.starts_with('/') {
+        ArtifactLocation {
+            uri: Some(format!("file://{}", encode_uri_path(path))),
+            ..Default::default()
+        }
+    } else {
+        ArtifactLocation {
+            uri: Some(encode_uri_path(path)),
+            uri_base_id: Some(SRCROOT.to_string()),
+            ..Default::default()
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`, so paths
+/// with spaces or `#` stay valid URI references.
+fn encode_uri_path(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                encoded.push(char::from(byte))
+            }
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    encoded
+}
+
+fn result_level(level: Level) -> ResultLevel {
+    match level {
+        Level::Error => ResultLevel::Error,
+        Level::Warning => ResultLevel::Warning,
+        Level::Note => ResultLevel::Note,
+    }
+}
+
+fn text(value: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(value).build()
+}
+
+fn to_i64(value: usize) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_paths_are_percent_encoded() {
+        assert_eq!(encode_uri_path("src/app.js"), "src/app.js");
+        assert_eq!(encode_uri_path("my dir/a#1.js"), "my%20dir/a%231.js");
+        assert_eq!(encode_uri_path("é"), "%C3%A9");
+    }
+}

@@ -1,0 +1,182 @@
+//! Runs a rule set over one buffer of bytes and returns its findings.
+//!
+//! The buffer is never decoded: rules are `regex::bytes` patterns, so
+//! invalid UTF-8 never hides a key. Work is proportional to what matches:
+//! the prefilter decides which rules run, and line numbers, snippets and
+//! fingerprints are only computed for matches that survive the filters.
+
+use std::ops::Range;
+
+use crate::finding::{Finding, MASK, fingerprint};
+use crate::location::LineIndex;
+use crate::prefilter::Prefilter;
+use crate::rules::{Rule, RuleSet};
+use crate::snippet;
+
+/// Scans buffers with one compiled rule set. Shared by all scan threads.
+#[derive(Debug)]
+pub struct Scanner<'r> {
+    rules: &'r RuleSet,
+    prefilter: Prefilter,
+    redact: bool,
+}
+
+/// A rule match that passed the filters, before it becomes a [`Finding`].
+struct RawMatch<'r> {
+    rule: &'r Rule,
+    span: Range<usize>,
+    key_id: Option<Range<usize>>,
+    secret: Option<Range<usize>>,
+}
+
+impl<'r> Scanner<'r> {
+    /// `redact: false` is `--no-redact`: findings then carry the full secret.
+    pub fn new(rules: &'r RuleSet, redact: bool) -> Self {
+        Scanner {
+            rules,
+            prefilter: Prefilter::new(rules),
+            redact,
+        }
+    }
+
+    pub fn rules(&self) -> &'r RuleSet {
+        self.rules
+    }
+
+    /// All findings in `source`, the contents of the file at `path`
+    /// (relative, `/`-separated; used for rule path scopes and reports).
+    pub fn scan(&self, path: &str, source: &[u8]) -> Vec<Finding> {
+        let candidates = self.prefilter.candidates(source);
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let mut matches = Vec::new();
+        for (index, rule) in self.rules.rules().iter().enumerate() {
+            if candidates.contains(index) && rule.applies_to(path) {
+                collect_matches(rule, source, &mut matches);
+            }
+        }
+        if matches.is_empty() {
+            return Vec::new();
+        }
+
+        let index = LineIndex::new(source);
+        let masks: Vec<Range<usize>> = if self.redact {
+            matches.iter().filter_map(|m| m.secret.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        let mut findings: Vec<Finding> = matches
+            .into_iter()
+            .map(|m| self.finding(path, source, &index, &masks, m))
+            .collect();
+        findings.sort_by(Finding::order);
+        findings
+    }
+
+    fn finding(
+        &self,
+        path: &str,
+        source: &[u8],
+        index: &LineIndex<'_>,
+        masks: &[Range<usize>],
+        m: RawMatch<'_>,
+    ) -> Finding {
+        let key_id = m
+            .key_id
+            .map(|range| String::from_utf8_lossy(&source[range]).into_owned());
+        let matched_raw = &source[m.span.clone()];
+        let mut matched = matched_raw.to_vec();
+        if let (true, Some(secret)) = (self.redact, &m.secret) {
+            let relative = secret.start - m.span.start..secret.end - m.span.start;
+            matched[relative].fill(MASK as u8);
+        }
+        Finding {
+            rule_id: m.rule.id.clone(),
+            rule_name: m.rule.name.clone(),
+            level: m.rule.level,
+            path: path.to_string(),
+            start: index.position(m.span.start),
+            end: index.position(m.span.end),
+            message: Rule::render(&m.rule.message, key_id.as_deref()),
+            help: Rule::render(&m.rule.help, key_id.as_deref()),
+            key_id,
+            matched: String::from_utf8_lossy(&matched).into_owned(),
+            fingerprint: fingerprint(&m.rule.id, path, matched_raw),
+            snippet: snippet::build(source, index, m.span, masks),
+        }
+    }
+}
+
+fn collect_matches<'r>(rule: &'r Rule, source: &[u8], out: &mut Vec<RawMatch<'r>>) {
+    for captures in rule.regex.captures_iter(source) {
+        let group = |index: Option<usize>| index.and_then(|i| captures.get(i)).map(|m| m.range());
+        let whole = captures
+            .get(0)
+            .expect("group 0 always participates")
+            .range();
+        let span = group(rule.groups.finding).unwrap_or(whole);
+        let key_id = group(rule.groups.key_id);
+        let secret = group(rule.groups.secret);
+        if let (Some(filter), Some(secret)) = (&rule.filter, &secret) {
+            let key_id_bytes = key_id.clone().map(|range| &source[range]);
+            if filter.is_placeholder(key_id_bytes, &source[secret.clone()]) {
+                continue;
+            }
+        }
+        out.push(RawMatch {
+            rule,
+            span,
+            key_id,
+            secret,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "kat_live_8jzPde0IgxLd6.Bel31iEl2hpChYgCfrL1spNxnyVmihA-2O76";
+    const SECRET: &str = "Bel31iEl2hpChYgCfrL1spNxnyVmihA-2O76";
+
+    #[test]
+    fn finds_and_redacts_a_key() {
+        let rules = RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, true);
+        let source = format!("line one\nKATALO_API_KEY={KEY}\n");
+        let findings = scanner.scan(".env", source.as_bytes());
+        assert_eq!(findings.len(), 1);
+        let finding = &findings[0];
+        assert_eq!(finding.rule_id, "KAT001");
+        assert_eq!((finding.start.line, finding.start.column), (2, 16));
+        assert_eq!((finding.end.line, finding.end.column), (2, 16 + KEY.len()));
+        assert_eq!(finding.key_id.as_deref(), Some("8jzPde0IgxLd6"));
+        assert_eq!(
+            finding.matched,
+            format!("kat_live_8jzPde0IgxLd6.{}", "*".repeat(SECRET.len()))
+        );
+        assert!(!finding.snippet.text.contains(SECRET));
+        assert!(!finding.message.contains(SECRET));
+    }
+
+    #[test]
+    fn no_redact_keeps_the_secret() {
+        let rules = RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, false);
+        let findings = scanner.scan("a.txt", KEY.as_bytes());
+        assert_eq!(findings[0].matched, KEY);
+        assert!(findings[0].snippet.text.contains(SECRET));
+    }
+
+    #[test]
+    fn invalid_utf8_does_not_hide_a_key() {
+        let rules = RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, true);
+        let mut source = b"\xff\xfe\xc3(garbage) ".to_vec();
+        source.extend_from_slice(KEY.as_bytes());
+        let findings = scanner.scan("blob.bin", &source);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].start.column, 14);
+    }
+}

@@ -1,0 +1,452 @@
+//! Walks the given paths in parallel and scans every file once.
+//!
+//! Enumerate in parallel (ignore's walker, honouring `.gitignore`, `.ignore`
+//! and `.katscanignore` like ripgrep), read and scan on the same worker
+//! threads, record per thread and merge once at the end. One file that
+//! cannot be read never stops the scan: it is recorded as skipped with a
+//! reason, and unreadable files mark the scan as incomplete.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::mem;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::scanner::Scanner;
+
+/// The ignore file katscan reads besides `.gitignore` and `.ignore`: for
+/// paths that only katscan should skip (fixtures with planted keys).
+pub const IGNORE_FILE_NAME: &str = ".katscanignore";
+
+/// How many leading bytes are checked for a NUL to call a file binary.
+const BINARY_SNIFF_LEN: usize = 8 * 1024;
+
+/// What to walk and how.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub paths: Vec<PathBuf>,
+    /// Honour `.gitignore`, `.ignore`, `.katscanignore` and git excludes.
+    pub respect_ignore_files: bool,
+    /// Gitignore-style globs of paths not to scan (relative to the
+    /// current directory).
+    pub excludes: Vec<String>,
+    /// Files larger than this many bytes are skipped.
+    pub max_file_size: u64,
+    /// Worker threads; 0 picks a number from the available cores.
+    pub threads: usize,
+    pub follow_symlinks: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            paths: vec![PathBuf::from(".")],
+            respect_ignore_files: true,
+            excludes: Vec::new(),
+            max_file_size: 64 * 1024 * 1024,
+            threads: 0,
+            follow_symlinks: false,
+        }
+    }
+}
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// A NUL byte in the first 8 KiB.
+    Binary,
+    /// Larger than `--max-file-size`.
+    TooLarge,
+    /// Reading failed (permissions, I/O error): the scan is incomplete.
+    Unreadable,
+    /// A symbolic link whose target does not exist.
+    BrokenSymlink,
+    /// A symbolic link that leads back to one of its own parents.
+    SymlinkLoop,
+    /// A FIFO, socket or device: reading it could block or never end.
+    NotARegularFile,
+    /// An ignore file that could not be parsed; the rest of it still applies.
+    BadIgnoreFile,
+}
+
+impl SkipReason {
+    /// Whether this skip means content that should have been scanned was not.
+    pub fn is_error(self) -> bool {
+        matches!(self, SkipReason::Unreadable)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Binary => "binary",
+            SkipReason::TooLarge => "too_large",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::BrokenSymlink => "broken_symlink",
+            SkipReason::SymlinkLoop => "symlink_loop",
+            SkipReason::NotARegularFile => "not_a_regular_file",
+            SkipReason::BadIgnoreFile => "bad_ignore_file",
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SkipReason::Binary => "binary",
+            SkipReason::TooLarge => "too large",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::BrokenSymlink => "broken symlink",
+            SkipReason::SymlinkLoop => "symlink loop",
+            SkipReason::NotARegularFile => "not a regular file",
+            SkipReason::BadIgnoreFile => "bad ignore file",
+        })
+    }
+}
+
+/// A path that was not scanned, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: SkipReason,
+    pub detail: String,
+}
+
+/// Everything a scan produced, sorted for deterministic output.
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    pub findings: Vec<Finding>,
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub skipped: Vec<Skipped>,
+}
+
+impl ScanReport {
+    pub fn skipped_by_reason(&self) -> BTreeMap<SkipReason, usize> {
+        let mut counts = BTreeMap::new();
+        for skipped in &self.skipped {
+            *counts.entry(skipped.reason).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// False when some file could not be read: the scan is partial.
+    pub fn is_complete(&self) -> bool {
+        !self.skipped.iter().any(|s| s.reason.is_error())
+    }
+
+    fn merge(&mut self, other: ScanReport) {
+        self.findings.extend(other.findings);
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        self.skipped.extend(other.skipped);
+    }
+}
+
+/// A problem with the walk itself: nothing was scanned.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("{}: no such file or directory", .0.display())]
+    MissingPath(PathBuf),
+    #[error("invalid --exclude glob `{glob}`: {message}")]
+    BadExclude { glob: String, message: String },
+}
+
+/// Scans every file under `options.paths` with `scanner`.
+pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, WalkError> {
+    for path in &options.paths {
+        if let Err(error) = path.symlink_metadata()
+            && error.kind() == io::ErrorKind::NotFound
+        {
+            return Err(WalkError::MissingPath(path.clone()));
+        }
+    }
+    let walker = build_walker(options)?;
+    let shared = Mutex::new(ScanReport::default());
+    let mut builder = VisitorBuilder {
+        scanner,
+        options,
+        shared: &shared,
+    };
+    walker.visit(&mut builder);
+
+    let mut report = shared
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    report.findings.sort_by(Finding::order);
+    report
+        .skipped
+        .sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+    Ok(report)
+}
+
+fn build_walker(options: &WalkOptions) -> Result<ignore::WalkParallel, WalkError> {
+    let (first, rest) = match options.paths.split_first() {
+        Some(split) => split,
+        None => (&PathBuf::from("."), &[][..]),
+    };
+    let mut builder = WalkBuilder::new(first);
+    for path in rest {
+        builder.add(path);
+    }
+    let respect = options.respect_ignore_files;
+    builder
+        // Hidden files matter here: `.env`, `.github/workflows`, `.npmrc`.
+        .hidden(false)
+        .parents(respect)
+        .ignore(respect)
+        .git_ignore(respect)
+        .git_global(respect)
+        .git_exclude(respect)
+        .follow_links(options.follow_symlinks)
+        .threads(options.threads)
+        // Git's object store is compressed and not ours to scan.
+        .filter_entry(|entry| entry.depth() == 0 || entry.file_name() != ".git");
+    if respect {
+        builder.add_custom_ignore_filename(IGNORE_FILE_NAME);
+    }
+    if !options.excludes.is_empty() {
+        let mut overrides = OverrideBuilder::new(".");
+        for glob in &options.excludes {
+            overrides
+                .add(&format!("!{glob}"))
+                .map_err(|e| WalkError::BadExclude {
+                    glob: glob.clone(),
+                    message: e.to_string(),
+                })?;
+        }
+        let overrides = overrides.build().map_err(|e| WalkError::BadExclude {
+            glob: options.excludes.join(", "),
+            message: e.to_string(),
+        })?;
+        builder.overrides(overrides);
+    }
+    Ok(builder.build_parallel())
+}
+
+struct VisitorBuilder<'a, 's> {
+    scanner: &'a Scanner<'s>,
+    options: &'a WalkOptions,
+    shared: &'a Mutex<ScanReport>,
+}
+
+impl<'a, 's> ParallelVisitorBuilder<'a> for VisitorBuilder<'a, 's> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 'a> {
+        Box::new(FileVisitor {
+            scanner: self.scanner,
+            options: self.options,
+            shared: self.shared,
+            local: ScanReport::default(),
+        })
+    }
+}
+
+/// One worker thread's state; it merges into the shared report when the
+/// walker drops it, so threads never contend on a lock per file.
+struct FileVisitor<'a, 's> {
+    scanner: &'a Scanner<'s>,
+    options: &'a WalkOptions,
+    shared: &'a Mutex<ScanReport>,
+    local: ScanReport,
+}
+
+impl Drop for FileVisitor<'_, '_> {
+    fn drop(&mut self) {
+        let local = mem::take(&mut self.local);
+        let mut shared = self
+            .shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        shared.merge(local);
+    }
+}
+
+impl ParallelVisitor for FileVisitor<'_, '_> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        match entry {
+            Ok(entry) => self.visit_entry(&entry),
+            Err(error) => self.record_walk_error(&error),
+        }
+        WalkState::Continue
+    }
+}
+
+impl FileVisitor<'_, '_> {
+    fn visit_entry(&mut self, entry: &DirEntry) {
+        let Some(file_type) = entry.file_type() else {
+            return;
+        };
+        if file_type.is_dir() {
+            return;
+        }
+        let path = entry.path();
+        if file_type.is_symlink() {
+            // Links inside the tree are not followed unless asked (their
+            // target is scanned where it lives); a link given on the
+            // command line is what the user asked to scan.
+            if entry.depth() == 0 {
+                self.scan_explicit_link(path);
+            }
+            return;
+        }
+        if !file_type.is_file() {
+            self.skip(
+                path,
+                SkipReason::NotARegularFile,
+                "not a regular file".into(),
+            );
+            return;
+        }
+        self.scan_file(path);
+    }
+
+    fn scan_explicit_link(&mut self, path: &Path) {
+        match path.metadata() {
+            Ok(metadata) if metadata.is_file() => self.scan_file(path),
+            Ok(_) => self.skip(
+                path,
+                SkipReason::NotARegularFile,
+                "not a regular file".into(),
+            ),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => self.skip(
+                path,
+                SkipReason::BrokenSymlink,
+                "the link's target does not exist".into(),
+            ),
+            Err(error) => self.skip(path, SkipReason::Unreadable, error.to_string()),
+        }
+    }
+
+    fn scan_file(&mut self, path: &Path) {
+        let max = self.options.max_file_size;
+        let bytes = match read_capped(path, max) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                self.skip(
+                    path,
+                    SkipReason::TooLarge,
+                    format!("larger than {max} bytes"),
+                );
+                return;
+            }
+            Err(error) => {
+                self.skip(path, SkipReason::Unreadable, error.to_string());
+                return;
+            }
+        };
+        let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_LEN)];
+        if memchr::memchr(0, sniff).is_some() {
+            self.skip(
+                path,
+                SkipReason::Binary,
+                "NUL byte in the first 8 KiB".into(),
+            );
+            return;
+        }
+        self.local.files_scanned += 1;
+        self.local.bytes_scanned += bytes.len() as u64;
+        let display = display_path(path);
+        self.local
+            .findings
+            .extend(self.scanner.scan(&display, &bytes));
+    }
+
+    fn record_walk_error(&mut self, error: &ignore::Error) {
+        let path = error_path(error).map_or_else(|| "<unknown path>".to_string(), display_path);
+        let reason = classify_walk_error(error);
+        self.local.skipped.push(Skipped {
+            path,
+            reason,
+            detail: error.to_string(),
+        });
+    }
+
+    fn skip(&mut self, path: &Path, reason: SkipReason, detail: String) {
+        self.local.skipped.push(Skipped {
+            path: display_path(path),
+            reason,
+            detail,
+        });
+    }
+}
+
+/// Reads a whole file, or `None` when it is larger than `max` bytes. The
+/// cap applies to what is actually read, so a file that lies about its
+/// size (procfs, a file growing under us) cannot exhaust memory.
+fn read_capped(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
+    let file = File::open(path)?;
+    let declared = file.metadata()?.len();
+    if declared > max {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+/// The path as reported: as given on the command line, `/`-separated,
+/// without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let lossy = path.to_string_lossy();
+    let mut shown: &str = &lossy;
+    while let Some(rest) = shown.strip_prefix("./") {
+        shown = rest.trim_start_matches('/');
+    }
+    if std::path::MAIN_SEPARATOR == '\\' {
+        shown.replace('\\', "/")
+    } else {
+        shown.to_string()
+    }
+}
+
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errors) => errors.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
+fn classify_walk_error(error: &ignore::Error) -> SkipReason {
+    match error {
+        ignore::Error::Loop { .. } => SkipReason::SymlinkLoop,
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            classify_walk_error(err)
+        }
+        ignore::Error::WithLineNumber { .. }
+        | ignore::Error::Glob { .. }
+        | ignore::Error::UnrecognizedFileType(_)
+        | ignore::Error::InvalidDefinition => SkipReason::BadIgnoreFile,
+        ignore::Error::Partial(errors) => errors
+            .first()
+            .map_or(SkipReason::BadIgnoreFile, classify_walk_error),
+        ignore::Error::Io(io) if io.kind() == io::ErrorKind::NotFound => SkipReason::BrokenSymlink,
+        _ => SkipReason::Unreadable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_drop_leading_dot_slash() {
+        assert_eq!(display_path(Path::new("./src/a.js")), "src/a.js");
+        assert_eq!(display_path(Path::new("src/a.js")), "src/a.js");
+        assert_eq!(display_path(Path::new("/abs/a.js")), "/abs/a.js");
+        assert_eq!(display_path(Path::new("././a")), "a");
+    }
+}
