@@ -49,7 +49,10 @@ impl Reporter for HumanReporter {
             // The snippet holds only the finding's lines, so one line of
             // context shows each whole line and nothing beyond it.
             .with_context_lines(1);
-        for finding in &input.report.findings {
+        for (index, finding) in input.report.findings.iter().enumerate() {
+            if index > 0 {
+                writeln!(out)?;
+            }
             let diagnostic = FindingDiagnostic::new(finding, input);
             let mut rendered = String::new();
             handler

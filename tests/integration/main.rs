@@ -1,0 +1,11 @@
+//! Integration tests: the real `katscan` binary over real trees.
+//!
+//! One test binary (modules below) so the suite links once.
+
+mod bad_input;
+mod fixtures;
+mod formats;
+mod human;
+mod rules;
+mod support;
+mod walking;

@@ -1,0 +1,173 @@
+//! The rule catalogue: every built-in rule's examples hold, and the checks
+//! that protect rule authors (custom rules will use the same schema).
+
+use katscan::rules::examples::{self, ExampleFailure};
+use katscan::rules::{RuleError, RuleSet};
+
+use crate::support::{exit_code, katscan};
+
+#[test]
+fn builtin_rules_compile_and_every_example_holds() {
+    let rules = RuleSet::builtin().expect("built-in rules compile");
+    assert!(rules.get("KAT001").is_some());
+    let failures = examples::check(&rules);
+    let listed: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    assert!(
+        failures.is_empty(),
+        "rule examples disagree with the rules:\n{}",
+        listed.join("\n")
+    );
+}
+
+/// A minimal valid rule file, to be broken one field at a time.
+fn rule_file(id: &str, pattern: &str, keywords: &str, negatives: &str) -> String {
+    format!(
+        r#"
+id = "{id}"
+name = "demo-{lower}"
+level = "warning"
+summary = "demo"
+message = "demo"
+help = "demo"
+description = "demo"
+keywords = [{keywords}]
+pattern = '''{pattern}'''
+precision = "high"
+examples = ["token TOKEN_abcdef"]
+negative_examples = [{negatives}]
+"#,
+        lower = id.to_lowercase()
+    )
+}
+
+#[test]
+fn a_rule_without_negative_examples_is_unfinished() {
+    let text = rule_file("DEMO001", r"TOKEN_[a-z]+", r#""TOKEN_""#, "");
+    let rules = RuleSet::from_sources([("demo.toml", text.as_str())]).unwrap();
+    assert_eq!(
+        examples::check(&rules),
+        vec![ExampleFailure::Missing {
+            rule_id: "DEMO001".into(),
+            which: "negative_examples"
+        }]
+    );
+}
+
+#[test]
+fn a_negative_example_that_matches_is_reported() {
+    let text = rule_file("DEMO001", r"TOKEN_[a-z]+", r#""TOKEN_""#, r#""TOKEN_zzz""#);
+    let rules = RuleSet::from_sources([("demo.toml", text.as_str())]).unwrap();
+    assert_eq!(
+        examples::check(&rules),
+        vec![ExampleFailure::FalsePositive {
+            rule_id: "DEMO001".into(),
+            example: "TOKEN_zzz".into()
+        }]
+    );
+}
+
+#[test]
+fn examples_run_through_the_keyword_prefilter_not_just_the_regex() {
+    // The regex matches the example, but the keyword never occurs in it:
+    // the prefilter would skip every real file, and the check must say so.
+    let text = rule_file(
+        "DEMO001",
+        r"TOKEN_[a-z]+",
+        r#""NEVER_THERE""#,
+        r#""nothing""#,
+    );
+    let rules = RuleSet::from_sources([("demo.toml", text.as_str())]).unwrap();
+    assert_eq!(
+        examples::check(&rules),
+        vec![ExampleFailure::NotFound {
+            rule_id: "DEMO001".into(),
+            example: "token TOKEN_abcdef".into()
+        }]
+    );
+}
+
+#[test]
+fn broken_rules_are_typed_errors() {
+    let load = |text: String| RuleSet::from_sources([("demo.toml", text.as_str())]).unwrap_err();
+
+    let bad_regex = load(rule_file("DEMO001", r"TOKEN_[a-z", r#""TOKEN_""#, r#""x""#));
+    assert!(
+        matches!(bad_regex, RuleError::BadPattern { .. }),
+        "{bad_regex}"
+    );
+
+    let bad_id = load(rule_file(
+        "DEMO01",
+        r"TOKEN_[a-z]+",
+        r#""TOKEN_""#,
+        r#""x""#,
+    ));
+    assert!(matches!(bad_id, RuleError::BadId { .. }), "{bad_id}");
+
+    let common_keyword = load(rule_file("DEMO001", r"TOKEN_[a-z]+", r#""to""#, r#""x""#));
+    assert!(
+        matches!(common_keyword, RuleError::BadKeywords { .. }),
+        "{common_keyword}"
+    );
+
+    let unknown_field =
+        load(rule_file("DEMO001", r"TOKEN_[a-z]+", r#""TOKEN_""#, r#""x""#) + "\nseverity = 3\n");
+    assert!(
+        matches!(unknown_field, RuleError::Parse { .. }),
+        "{unknown_field}"
+    );
+
+    let text = rule_file("DEMO001", r"TOKEN_[a-z]+", r#""TOKEN_""#, r#""x""#);
+    let duplicate =
+        RuleSet::from_sources([("a.toml", text.as_str()), ("b.toml", text.as_str())]).unwrap_err();
+    assert!(
+        matches!(duplicate, RuleError::DuplicateId { .. }),
+        "{duplicate}"
+    );
+}
+
+#[test]
+fn rules_command_lists_every_rule() {
+    let output = katscan().arg("rules").output().unwrap();
+    assert_eq!(exit_code(&output), 0);
+    let text = String::from_utf8(output.stdout).unwrap();
+    let rules = RuleSet::builtin().unwrap();
+    for rule in rules.rules() {
+        assert!(
+            text.contains(&rule.id) && text.contains(&rule.name),
+            "{} missing:\n{text}",
+            rule.id
+        );
+    }
+
+    let output = katscan()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), rules.rules().len());
+    assert_eq!(listed[0]["id"], "KAT001");
+    assert_eq!(listed[0]["keywords"][0], "kat_live_");
+}
+
+#[test]
+fn explain_prints_a_rules_documentation() {
+    let output = katscan().args(["explain", "kat001"]).output().unwrap();
+    assert_eq!(exit_code(&output), 0);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("# KAT001 live-key (error)"), "{text}");
+    assert!(text.contains("## Why is this bad?"));
+    assert!(text.contains("Revoke key `<publicKeyId>`"), "{text}");
+    assert!(text.contains("## Not reported"));
+}
+
+#[test]
+fn explain_an_unknown_rule_is_a_usage_error() {
+    let output = katscan().args(["explain", "KAT999"]).output().unwrap();
+    assert_eq!(exit_code(&output), 2);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("no rule `KAT999`") && stderr.contains("KAT001"),
+        "{stderr}"
+    );
+}

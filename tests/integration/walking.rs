@@ -1,0 +1,100 @@
+//! What is walked: ignore files like ripgrep, hidden files yes, `.git/`
+//! never, explicit paths always, `--exclude` and `--no-ignore`.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use tempfile::TempDir;
+
+use crate::support::{expected, key, locations, scan_json};
+
+fn git_repo_with_ignored_key() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "git {args:?} failed");
+    };
+    git(&["init", "--quiet"]);
+    write(dir.path(), ".gitignore", "node_modules/\n*.log\n");
+    write(
+        dir.path(),
+        "node_modules/pkg/index.js",
+        &format!("k='{}'", key()),
+    );
+    write(dir.path(), "debug.log", &format!("Bearer {}", key()));
+    write(dir.path(), ".env", &format!("KATALO_API_KEY={}\n", key()));
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        &format!("env:\n  KEY: {}\n", key()),
+    );
+    // Git's own files are never scanned, even with --no-ignore.
+    write(dir.path(), ".git/leaked-in-git-dir", &key());
+    dir
+}
+
+fn write(root: &Path, relative: &str, contents: &str) {
+    let path = root.join(relative);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+#[test]
+fn gitignored_files_are_skipped_and_hidden_files_are_not() {
+    let dir = git_repo_with_ignored_key();
+    let (document, _) = scan_json(dir.path(), &[]);
+    assert_eq!(
+        locations(&document),
+        expected(&[
+            (".env", 1, "KAT001"),
+            (".github/workflows/ci.yml", 2, "KAT001")
+        ])
+    );
+}
+
+#[test]
+fn no_ignore_scans_ignored_files_but_never_git_internals() {
+    let dir = git_repo_with_ignored_key();
+    let (document, _) = scan_json(dir.path(), &["--no-ignore"]);
+    assert_eq!(
+        locations(&document),
+        expected(&[
+            (".env", 1, "KAT001"),
+            (".github/workflows/ci.yml", 2, "KAT001"),
+            ("debug.log", 1, "KAT001"),
+            ("node_modules/pkg/index.js", 1, "KAT001"),
+        ])
+    );
+}
+
+#[test]
+fn paths_on_the_command_line_are_always_scanned() {
+    let dir = git_repo_with_ignored_key();
+    let (document, _) = scan_json(dir.path(), &["debug.log", "node_modules"]);
+    assert_eq!(
+        locations(&document),
+        expected(&[
+            ("debug.log", 1, "KAT001"),
+            ("node_modules/pkg/index.js", 1, "KAT001")
+        ])
+    );
+}
+
+#[test]
+fn katscanignore_and_exclude_skip_paths() {
+    let dir = git_repo_with_ignored_key();
+    write(
+        dir.path(),
+        ".katscanignore",
+        "# planted on purpose\n.github/\n",
+    );
+    let (document, _) = scan_json(dir.path(), &[]);
+    assert_eq!(locations(&document), expected(&[(".env", 1, "KAT001")]));
+
+    let (document, _) = scan_json(dir.path(), &["--exclude", ".env", "--exclude", "*.yml"]);
+    assert_eq!(locations(&document), expected(&[]));
+}
