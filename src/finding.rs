@@ -5,7 +5,6 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::location::Position;
@@ -13,7 +12,7 @@ use crate::rules::Level;
 use crate::snippet::Snippet;
 
 /// One problem at one place.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Finding {
     pub rule_id: String,
     pub rule_name: String,
@@ -26,13 +25,11 @@ pub struct Finding {
     /// The key's public id, which names the key to revoke.
     pub key_id: Option<String>,
     /// The matched text; its secret part is masked unless `--no-redact`.
-    #[serde(rename = "match")]
     pub matched: String,
     pub message: String,
     pub help: String,
     /// Stable across line moves: hash of rule, path and matched text.
     pub fingerprint: String,
-    #[serde(skip)]
     pub snippet: Snippet,
 }
 

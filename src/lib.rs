@@ -1,12 +1,13 @@
 //! katscan: a secret-scanning linter for Katalo API keys.
 //!
-//! The pipeline, one module per stage:
-//! [`walk`] enumerates and reads files in parallel; [`scanner`] runs the
+//! The pipeline, one module per stage: [`walk`] enumerates and reads files
+//! in parallel and [`decode`] undoes byte order marks; [`scanner`] runs the
 //! [`rules`] over each buffer, gated by the keyword [`prefilter`]; matches
 //! become redacted [`finding`]s with [`location`]s and [`snippet`]s; a
 //! [`report`]er writes them. The library never prints and never exits: the
 //! `katscan` binary owns the terminal and the exit code.
 
+pub mod decode;
 pub mod finding;
 pub mod location;
 pub mod prefilter;

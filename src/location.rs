@@ -5,10 +5,8 @@
 //! one replacement character. Lines end at `\n` (a `\r` before it is part of
 //! the line, as in every editor's column count).
 
-use serde::Serialize;
-
 /// A 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
     pub line: usize,
     pub column: usize,

@@ -18,6 +18,7 @@ use ignore::overrides::OverrideBuilder;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 use serde::Serialize;
 
+use crate::decode;
 use crate::finding::Finding;
 use crate::scanner::Scanner;
 
@@ -340,7 +341,8 @@ impl FileVisitor<'_, '_> {
                 return;
             }
         };
-        let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_LEN)];
+        let text = decode::scannable(&bytes);
+        let sniff = &text[..text.len().min(BINARY_SNIFF_LEN)];
         if memchr::memchr(0, sniff).is_some() {
             self.skip(
                 path,
@@ -354,7 +356,7 @@ impl FileVisitor<'_, '_> {
         let display = display_path(path);
         self.local
             .findings
-            .extend(self.scanner.scan(&display, &bytes));
+            .extend(self.scanner.scan(&display, &text));
     }
 
     fn record_walk_error(&mut self, error: &ignore::Error) {

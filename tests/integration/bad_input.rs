@@ -106,6 +106,23 @@ fn invalid_utf8_does_not_hide_a_key() {
 }
 
 #[test]
+fn utf16_text_is_decoded_not_skipped_as_binary() {
+    let dir = TempDir::new().unwrap();
+    let script = format!("# deploy.ps1\r\n$env:KATALO_API_KEY = \"{}\"\r\n", key());
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(script.encode_utf16().flat_map(u16::to_le_bytes));
+    fs::write(dir.path().join("deploy.ps1"), bytes).unwrap();
+    let (document, code) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let finding = &document["findings"][0];
+    // `$env:KATALO_API_KEY = "` is 23 characters; the BOM is not one.
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(2), Some(24))
+    );
+}
+
+#[test]
 fn an_empty_file_is_scanned_and_clean() {
     let dir = TempDir::new().unwrap();
     fs::write(dir.path().join("empty.js"), "").unwrap();
