@@ -11,7 +11,7 @@ use crate::finding::{Finding, MASK, fingerprint};
 use crate::location::LineIndex;
 use crate::prefilter::Prefilter;
 use crate::rules::{Rule, RuleSet};
-use crate::snippet;
+use crate::snippet::{self, Masks};
 
 /// Scans buffers with one compiled rule set. Shared by all scan threads.
 #[derive(Debug)]
@@ -60,11 +60,13 @@ impl<'r> Scanner<'r> {
             return Vec::new();
         }
 
+        // Ascending offsets let the line index count columns incrementally.
+        matches.sort_by_key(|m| (m.span.start, m.span.end));
         let index = LineIndex::new(source);
-        let masks: Vec<Range<usize>> = if self.redact {
-            matches.iter().filter_map(|m| m.secret.clone()).collect()
+        let masks = if self.redact {
+            Masks::new(matches.iter().filter_map(|m| m.secret.clone()))
         } else {
-            Vec::new()
+            Masks::default()
         };
         let mut findings: Vec<Finding> = matches
             .into_iter()
@@ -79,7 +81,7 @@ impl<'r> Scanner<'r> {
         path: &str,
         source: &[u8],
         index: &LineIndex<'_>,
-        masks: &[Range<usize>],
+        masks: &Masks,
         m: RawMatch<'_>,
     ) -> Finding {
         let key_id = m

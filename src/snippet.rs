@@ -30,14 +30,37 @@ pub struct Snippet {
     pub highlight: Range<usize>,
 }
 
-/// Builds the snippet for the match `span` of `source`. `masks` are byte
-/// ranges of `source` (secrets) to show as `*`.
-pub fn build(
-    source: &[u8],
-    index: &LineIndex<'_>,
-    span: Range<usize>,
-    masks: &[Range<usize>],
-) -> Snippet {
+/// Byte ranges of a source (secrets) to show as `*`. Kept sorted and
+/// disjoint, so each snippet finds its few masks by binary search: a
+/// bundle with thousands of keys must not cost thousands squared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Masks(Vec<Range<usize>>);
+
+impl Masks {
+    pub fn new(ranges: impl IntoIterator<Item = Range<usize>>) -> Self {
+        let mut ranges: Vec<Range<usize>> =
+            ranges.into_iter().filter(|r| r.start < r.end).collect();
+        ranges.sort_by_key(|r| r.start);
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            match merged.last_mut() {
+                Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+                _ => merged.push(range),
+            }
+        }
+        Masks(merged)
+    }
+
+    fn overlapping(&self, range: &Range<usize>) -> &[Range<usize>] {
+        let first = self.0.partition_point(|mask| mask.end <= range.start);
+        let count = self.0[first..].partition_point(|mask| mask.start < range.end);
+        &self.0[first..first + count]
+    }
+}
+
+/// Builds the snippet for the match `span` of `source`, with `masks` shown
+/// as `*`.
+pub fn build(source: &[u8], index: &LineIndex<'_>, span: Range<usize>, masks: &Masks) -> Snippet {
     let first_line = index.line_of(span.start);
     // The line of the last matched byte (an empty match stays on its line).
     let last_line = index.line_of(span.end.saturating_sub(1).max(span.start));
@@ -130,9 +153,9 @@ fn is_utf8_continuation(byte: u8) -> bool {
 
 /// Appends `source[range]` with masks applied, invalid UTF-8 replaced and
 /// control characters neutralised.
-fn push_display(out: &mut String, source: &[u8], range: Range<usize>, masks: &[Range<usize>]) {
+fn push_display(out: &mut String, source: &[u8], range: Range<usize>, masks: &Masks) {
     let mut bytes = source[range.clone()].to_vec();
-    for mask in masks {
+    for mask in masks.overlapping(&range) {
         let start = mask.start.max(range.start);
         let end = mask.end.min(range.end);
         if start < end {
@@ -162,7 +185,18 @@ mod tests {
     fn snippet_of(source: &[u8], needle: &str, masks: &[Range<usize>]) -> Snippet {
         let start = memchr::memmem::find(source, needle.as_bytes()).unwrap();
         let index = LineIndex::new(source);
-        build(source, &index, start..start + needle.len(), masks)
+        let masks = Masks::new(masks.iter().cloned());
+        build(source, &index, start..start + needle.len(), &masks)
+    }
+
+    #[test]
+    fn masks_merge_and_are_found_by_window() {
+        let masks = Masks::new([10..12, 0..2, 11..15, 20..20, 30..40]);
+        assert_eq!(masks, Masks(vec![0..2, 10..15, 30..40]));
+        assert_eq!(masks.overlapping(&(2..10)), &[] as &[Range<usize>]);
+        assert_eq!(masks.overlapping(&(1..11)), &[0..2, 10..15]);
+        assert_eq!(masks.overlapping(&(14..31)), &[10..15, 30..40]);
+        assert_eq!(masks.overlapping(&(40..50)), &[] as &[Range<usize>]);
     }
 
     #[test]
@@ -220,7 +254,7 @@ mod tests {
         let start = 2;
         let end = source.len() - 2;
         let index = LineIndex::new(source);
-        let snippet = build(source, &index, start..end, &[]);
+        let snippet = build(source, &index, start..end, &Masks::default());
         assert_eq!(snippet.text, "cors({\n  origin: '*'\n})");
         assert_eq!(snippet.first_line, 2);
         assert_eq!(snippet.highlight, 0..snippet.text.len());

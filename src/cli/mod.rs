@@ -53,7 +53,15 @@ pub fn run() -> ExitStatus {
     }
 }
 
-/// Prints an error that stops katscan, with its whole cause chain.
+/// The built-in rules, or the error printed. Built-in rules are checked by
+/// the test suite, so failing here means a broken build, not bad input.
+pub fn builtin_rules() -> Option<katscan::RuleSet> {
+    katscan::RuleSet::builtin()
+        .map_err(|error| print_error(&error))
+        .ok()
+}
+
+/// Prints an error that stops katscan.
 pub fn print_error(error: &dyn Display) {
     eprintln!("katscan: error: {error}");
 }

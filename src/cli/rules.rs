@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::args::{ListFormat, RulesArgs};
-use super::{ExitStatus, print_error};
+use super::{ExitStatus, builtin_rules, print_error};
 use katscan::rules::{Example, Level, Rule, RuleSet};
 
 #[derive(Serialize)]
@@ -18,12 +18,8 @@ struct RuleSummary<'a> {
 }
 
 pub fn list(args: &RulesArgs) -> ExitStatus {
-    let rules = match RuleSet::builtin() {
-        Ok(rules) => rules,
-        Err(error) => {
-            print_error(&error);
-            return ExitStatus::Error;
-        }
+    let Some(rules) = builtin_rules() else {
+        return ExitStatus::Error;
     };
     let mut out = io::stdout().lock();
     let written = match args.format {
@@ -69,12 +65,8 @@ fn write_table(out: &mut dyn Write, rules: &RuleSet) -> io::Result<()> {
 }
 
 pub fn explain(id: &str) -> ExitStatus {
-    let rules = match RuleSet::builtin() {
-        Ok(rules) => rules,
-        Err(error) => {
-            print_error(&error);
-            return ExitStatus::Error;
-        }
+    let Some(rules) = builtin_rules() else {
+        return ExitStatus::Error;
     };
     let Some(rule) = rules.get(id) else {
         let known: Vec<&str> = rules.rules().iter().map(|r| r.id.as_str()).collect();

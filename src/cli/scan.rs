@@ -10,18 +10,14 @@ use katscan::report::{
     write_summary,
 };
 use katscan::walk::{self, ScanReport, WalkOptions};
-use katscan::{Level, RuleSet, Scanner};
+use katscan::{Level, Scanner};
 
 use super::args::{ColorChoice, FailOn, Format, ScanArgs};
-use super::{ExitStatus, print_error};
+use super::{ExitStatus, builtin_rules, print_error};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
-    let rules = match RuleSet::builtin() {
-        Ok(rules) => rules,
-        Err(error) => {
-            print_error(&error);
-            return ExitStatus::Error;
-        }
+    let Some(rules) = builtin_rules() else {
+        return ExitStatus::Error;
     };
     let scanner = Scanner::new(&rules, !args.no_redact);
     let options = WalkOptions {

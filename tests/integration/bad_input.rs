@@ -233,6 +233,27 @@ fn a_20_mb_single_line_with_a_key_at_its_end() {
 }
 
 #[test]
+fn thousands_of_keys_on_one_long_line_are_all_reported() {
+    // A bundle that inlines the same config object many times. Costs stay
+    // linear: columns are counted incrementally, snippets are cropped.
+    let dir = TempDir::new().unwrap();
+    let chunk = format!("{{k:\"{}\",pad:\"{}\"}},", key(), "p".repeat(200));
+    let count = 20_000;
+    fs::write(
+        dir.path().join("bundle.js"),
+        format!("var c=[{}];", chunk.repeat(count)),
+    )
+    .unwrap();
+    let (document, code) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let findings = document["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), count);
+    let last = &findings[count - 1];
+    let expected_column = "var c=[".len() + (count - 1) * chunk.len() + "{k:\"".len() + 1;
+    assert_eq!(last["column"].as_u64(), Some(expected_column as u64));
+}
+
+#[test]
 fn files_over_the_size_limit_are_skipped_and_counted() {
     let dir = TempDir::new().unwrap();
     fs::write(
