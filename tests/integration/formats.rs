@@ -141,6 +141,29 @@ fn json_document_is_versioned_and_complete() {
 }
 
 #[test]
+fn json_document_matches_its_published_schema() {
+    let schema_file = repo_root().join("docs/report-v1.schema.json");
+    let schema: Value = serde_json::from_str(&fs::read_to_string(schema_file).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the report schema compiles");
+    let dir = tree_with_keys();
+    fs::write(dir.path().join("blob.bin"), b"\0\0\0").unwrap();
+    for document in [
+        scan_json(dir.path(), &[]).0,
+        scan_json(&repo_root().join("fixtures/docs-site"), &[]).0,
+    ] {
+        let errors: Vec<String> = validator
+            .iter_errors(&document)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "JSON report breaks its schema:\n{}",
+            errors.join("\n")
+        );
+    }
+}
+
+#[test]
 fn output_is_sorted_by_path_line_column() {
     let dir = tree_with_keys();
     let (document, _) = scan_json(dir.path(), &["--threads", "4"]);
