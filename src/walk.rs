@@ -181,6 +181,11 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     report.findings.sort_by(Finding::order);
+    // Overlapping arguments (`katscan scan . src`) reach a file twice;
+    // report each finding once.
+    report.findings.dedup_by(|a, b| {
+        (&a.path, a.start, &a.rule_id, a.end) == (&b.path, b.start, &b.rule_id, b.end)
+    });
     report
         .skipped
         .sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));

@@ -98,3 +98,16 @@ fn katscanignore_and_exclude_skip_paths() {
     let (document, _) = scan_json(dir.path(), &["--exclude", ".env", "--exclude", "*.yml"]);
     assert_eq!(locations(&document), expected(&[]));
 }
+
+#[test]
+fn overlapping_paths_report_each_finding_once() {
+    let dir = git_repo_with_ignored_key();
+    let (document, _) = scan_json(dir.path(), &[".", ".env", "./.github"]);
+    assert_eq!(
+        locations(&document),
+        expected(&[
+            (".env", 1, "KAT001"),
+            (".github/workflows/ci.yml", 2, "KAT001")
+        ])
+    );
+}
