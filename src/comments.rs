@@ -67,11 +67,35 @@ const SQL: CommentSyntax = CommentSyntax {
 /// plain text): then nothing counts as a comment.
 pub fn syntax_for(path: &str) -> Option<CommentSyntax> {
     let name = Path::new(path).file_name()?.to_str()?;
-    let lower = name.to_ascii_lowercase();
+    let mut lower = name.to_ascii_lowercase();
+    // Templates (`nginx.conf.j2`, `site.conf.template`) have the comment
+    // syntax of the file they render.
+    for suffix in [
+        ".j2",
+        ".jinja",
+        ".jinja2",
+        ".tmpl",
+        ".tpl",
+        ".template",
+        ".erb",
+        ".in",
+    ] {
+        if let Some(inner) = lower.strip_suffix(suffix)
+            && inner.contains('.')
+        {
+            lower = inner.to_string();
+            break;
+        }
+    }
     match lower.as_str() {
         "dockerfile" | "containerfile" | "caddyfile" | "makefile" | "gemfile" | "rakefile"
         | "procfile" | ".htaccess" => return Some(HASH),
-        _ if lower.starts_with("dockerfile.") || lower.starts_with(".env") => return Some(HASH),
+        _ if lower.starts_with("dockerfile.")
+            || lower.starts_with("caddyfile.")
+            || lower.starts_with(".env") =>
+        {
+            return Some(HASH);
+        }
         _ => {}
     }
     let extension = lower.rsplit_once('.').map(|(_, ext)| ext)?;
@@ -82,10 +106,10 @@ pub fn syntax_for(path: &str) -> Option<CommentSyntax> {
         | "svelte" | "astro" => C_LIKE,
         "rs" => RUST,
         "php" => PHP,
-        "tf" | "hcl" | "tfvars" => HCL,
+        "tf" | "hcl" | "tfvars" | "nomad" => HCL,
         "py" | "pyi" | "rb" | "ru" | "rake" | "sh" | "bash" | "zsh" | "yml" | "yaml" | "toml"
         | "conf" | "properties" | "cfg" | "r" | "pl" | "ex" | "exs" | "nix" | "cmake"
-        | "dockerfile" => HASH,
+        | "dockerfile" | "caddyfile" | "caddy" | "nginx" | "vhost" => HASH,
         "ini" => INI,
         "xml" | "html" | "htm" | "xhtml" | "config" | "csproj" | "plist" => MARKUP,
         "sql" => SQL,
@@ -260,8 +284,8 @@ mod tests {
     fn rust_lifetimes_are_not_strings() {
         assert!(in_comment(
             "main.rs",
-            "fn f<'a>(x: &'a str) {} // CorsLayer::permissive()",
-            "Cors"
+            "fn f<'a>(x: &'a str) {} // the lexer sees this comment",
+            "sees"
         ));
     }
 
@@ -277,6 +301,16 @@ mod tests {
             "<!-- old --><AllowedOrigin>*</AllowedOrigin>",
             "Allowed"
         ));
+    }
+
+    #[test]
+    fn server_configs_and_templates_use_their_own_syntax() {
+        assert_eq!(syntax_for("deploy/site.caddyfile"), Some(HASH));
+        assert_eq!(syntax_for("Caddyfile.prod"), Some(HASH));
+        assert_eq!(syntax_for("nginx/api.vhost"), Some(HASH));
+        assert_eq!(syntax_for("templates/nginx.conf.j2"), Some(HASH));
+        assert_eq!(syntax_for("src/app.js.tmpl"), Some(C_LIKE));
+        assert_eq!(syntax_for("cloudformation.yaml.template"), Some(HASH));
     }
 
     #[test]

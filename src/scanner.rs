@@ -5,6 +5,7 @@
 //! the prefilter decides which rules run, and line numbers, snippets and
 //! fingerprints are only computed for matches that survive the filters.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::comments::{self, CommentLexer};
@@ -69,7 +70,8 @@ impl<'r> Scanner<'r> {
         matches.sort_by_key(|m| (m.span.start, m.span.end));
         drop_commented(path, source, &mut matches);
         let index = LineIndex::new(source);
-        matches.retain(|m| conditions_hold(m, source, &index));
+        let mut conditions = ConditionCheck::new(source, &index);
+        matches.retain(|m| conditions.passes(m));
         drop_replaced(&mut matches);
         if matches.is_empty() {
             return Vec::new();
@@ -166,39 +168,97 @@ fn drop_commented(path: &str, source: &[u8], matches: &mut Vec<RawMatch<'_>>) {
     matches.retain(|m| !m.detector.skip_comments || !lexer.in_comment(m.span.start));
 }
 
-/// `requires` all hold and no `unless` holds, each within its line window.
-fn conditions_hold(m: &RawMatch<'_>, source: &[u8], index: &LineIndex<'_>) -> bool {
-    let holds = |condition: &Condition| {
-        let window = match condition.within_lines {
-            None => source,
+/// Bytes a condition window reaches per line of `within_lines`, on each side.
+const WINDOW_BYTES_PER_LINE: usize = 1024;
+
+/// Evaluates `requires` and `unless` conditions for the matches of one
+/// file. A condition without a line window has the same answer for every
+/// match, so it is searched once per file, not once per match: a 20 MB
+/// config with thousands of matches stays linear.
+struct ConditionCheck<'s, 'i> {
+    source: &'s [u8],
+    index: &'i LineIndex<'s>,
+    whole_file: HashMap<*const Condition, bool>,
+}
+
+impl<'s, 'i> ConditionCheck<'s, 'i> {
+    fn new(source: &'s [u8], index: &'i LineIndex<'s>) -> Self {
+        ConditionCheck {
+            source,
+            index,
+            whole_file: HashMap::new(),
+        }
+    }
+
+    /// `requires` all hold and no `unless` holds, each within its window.
+    fn passes(&mut self, m: &RawMatch<'_>) -> bool {
+        let detector = m.detector;
+        detector.requires.iter().all(|c| self.holds(c, &m.span))
+            && !detector.unless.iter().any(|c| self.holds(c, &m.span))
+    }
+
+    fn holds(&mut self, condition: &Condition, span: &Range<usize>) -> bool {
+        match condition.within_lines {
+            None => *self
+                .whole_file
+                .entry(condition as *const Condition)
+                .or_insert_with(|| condition.regex.is_match(self.source)),
             Some(lines) => {
-                let first = index.line_of(m.span.start).saturating_sub(lines);
-                let last_line = index.line_of(m.span.end.saturating_sub(1).max(m.span.start));
+                let index = self.index;
+                let first = index.line_of(span.start).saturating_sub(lines);
+                let last_line = index.line_of(span.end.saturating_sub(1).max(span.start));
                 let last = (last_line + lines).min(index.line_count() - 1);
-                &source[index.line_bounds(first).0..index.line_bounds(last).1]
+                // In a minified bundle one "line" is megabytes: bound the
+                // window in bytes too, so thousands of matches stay cheap.
+                let reach = (lines + 1) * WINDOW_BYTES_PER_LINE;
+                let start = index
+                    .line_bounds(first)
+                    .0
+                    .max(span.start.saturating_sub(reach));
+                let end = index
+                    .line_bounds(last)
+                    .1
+                    .min(span.end.saturating_add(reach));
+                condition
+                    .regex
+                    .is_match(&self.source[start..end.max(start)])
             }
-        };
-        condition.regex.is_match(window)
-    };
-    m.detector.requires.iter().all(holds) && !m.detector.unless.iter().any(holds)
+        }
+    }
 }
 
 /// Where a rule that `replaces` others matched, their overlapping matches
 /// go (CORS003 credentials-with-any-origin replaces CORS001 and CORS002 at
-/// the same spot).
+/// the same spot). Replacing spans are sorted, so each match only looks at
+/// the spans that can reach it.
 fn drop_replaced(matches: &mut Vec<RawMatch<'_>>) {
     if !matches.iter().any(|m| !m.rule.replaces.is_empty()) {
         return;
     }
-    let replacing: Vec<(Range<usize>, &[String])> = matches
+    let mut replacing: Vec<(Range<usize>, &[String])> = matches
         .iter()
         .filter(|m| !m.rule.replaces.is_empty())
         .map(|m| (m.span.clone(), m.rule.replaces.as_slice()))
         .collect();
+    replacing.sort_by_key(|(span, _)| span.start);
+    // Longest reach of any replacing span starting at or before each one.
+    let reach: Vec<usize> = replacing
+        .iter()
+        .scan(0, |furthest, (span, _)| {
+            *furthest = (*furthest).max(span.end.max(span.start + 1));
+            Some(*furthest)
+        })
+        .collect();
     matches.retain(|m| {
-        !replacing
-            .iter()
-            .any(|(span, replaced)| replaced.contains(&m.rule.id) && overlaps(span, &m.span))
+        let candidates =
+            replacing.partition_point(|(span, _)| span.start < m.span.end.max(m.span.start + 1));
+        !(0..candidates)
+            .rev()
+            .take_while(|&i| reach[i] > m.span.start)
+            .any(|i| {
+                let (span, replaced) = &replacing[i];
+                replaced.contains(&m.rule.id) && overlaps(span, &m.span)
+            })
     });
 }
 
