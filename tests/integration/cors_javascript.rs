@@ -9,9 +9,22 @@ use crate::support::{expected, fixture, locations, scan_json};
 
 fn assert_findings(project: &str, rows: &[(&str, u64, &str)]) {
     let (document, code) = scan_json(&fixture(&format!("cors-javascript/{project}")), &[]);
-    assert_eq!(locations(&document), expected(rows), "findings in {project}");
+    assert_eq!(
+        locations(&document),
+        expected(rows),
+        "findings in {project}"
+    );
     let want_code = if rows.is_empty() { 0 } else { 1 };
     assert_eq!(code, want_code, "exit code for {project}");
+}
+
+#[test]
+fn allowlists_guards_and_look_alikes_are_clean() {
+    // Allowlists from the environment, guarded reflection, an anchored
+    // regex, callbacks that check, Vite's dev-server `cors: true`, chart code
+    // with an `origin` field, and comments and docs that quote the
+    // permissive calls.
+    assert_findings("allowlisted-api", &[]);
 }
 
 #[test]
