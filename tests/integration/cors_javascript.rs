@@ -58,6 +58,9 @@ fn fastify_cors_plugin_defaults_reflection_and_regexes() {
         &[
             ("src/admin/server.mjs", 8, "CORS003"),
             ("src/admin/server.mjs", 15, "CORS005"),
+            // The second `new RegExp(...)` leaves its dots unescaped; the first
+            // is anchored and escaped.
+            ("src/plugins/preview-cors.ts", 10, "CORS005"),
             // `register(cors)` with the plugin defaults; `register(corsPlugin)`
             // (the project's own allowlisting plugin) is silent.
             ("src/server.ts", 14, "CORS001"),
