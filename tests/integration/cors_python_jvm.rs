@@ -71,7 +71,20 @@ fn starlette_cors_middleware() {
 }
 
 #[test]
-fn spring_ktor_and_servlet_filters() {
+fn aiohttp_cors_resource_options() {
+    let (found, code) = scan("aiohttp-api");
+    assert_eq!(
+        found,
+        expected(&[
+            ("service/app.py", 26, "CORS001"),
+            ("service/app.py", 35, "CORS003"),
+        ])
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn spring_ktor_servlet_filters_and_configuration_files() {
     let (found, code) = scan("spring-api");
     let j = |file: &str| format!("src/main/java/com/example/catalogue/{file}");
     let k = |file: &str| format!("src/main/kotlin/com/example/catalogue/{file}");
@@ -92,6 +105,14 @@ fn spring_ktor_and_servlet_filters() {
         (j("web/LegacyCorsFilter.java"), 30, "CORS001"),
         (k("Application.kt"), 10, "CORS001"),
         (k("KotlinCorsConfig.kt"), 15, "CORS001"),
+        (
+            "src/main/resources/application-demo.properties".into(),
+            2,
+            "CORS001",
+        ),
+        // Spring Cloud Gateway: the credentials above belong to another route.
+        ("src/main/resources/application.yml".into(), 14, "CORS001"),
+        ("src/main/resources/application.yml".into(), 22, "CORS003"),
     ];
     let rows: Vec<(&str, u64, &str)> = rows
         .iter()
@@ -107,6 +128,10 @@ fn aspnet_core_policies_and_hand_set_headers() {
     assert_eq!(
         found,
         expected(&[
+            // ASP.NET Web API 2 attributes and an IIS config transform.
+            ("Legacy/Controllers/ItemsController.cs", 13, "CORS001"),
+            ("Legacy/Controllers/ItemsController.cs", 19, "CORS003"),
+            ("Legacy/Web.Release.config", 6, "CORS003"),
             ("Middleware/LegacyCorsMiddleware.cs", 18, "CORS001"),
             ("Middleware/LegacyCorsMiddleware.cs", 29, "CORS002"),
             ("Program.cs", 15, "CORS001"),
@@ -126,6 +151,9 @@ fn rack_cors_allow_blocks() {
     assert_eq!(
         found,
         expected(&[
+            // Hand-set headers; the guarded echo in ApplicationController is fine.
+            ("app/controllers/feeds_controller.rb", 6, "CORS001"),
+            ("app/controllers/widgets_controller.rb", 13, "CORS003"),
             ("config.ru", 8, "CORS003"),
             ("config.ru", 13, "CORS004"),
             // The credentials of the block above belong to another block.
