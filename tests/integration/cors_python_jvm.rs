@@ -201,3 +201,58 @@ fn credentials_replace_the_wildcard_finding_at_the_same_spot() {
     );
     assert_eq!(config["end_column"], 23);
 }
+
+#[test]
+fn vertx_and_javalin_services() {
+    let (found, code) = scan("jvm-microservices");
+    assert_eq!(
+        found,
+        expected(&[
+            (
+                "javalin-admin/src/main/java/com/example/admin/PublicApp.java",
+                8,
+                "CORS001"
+            ),
+            // create() with no origin; the account route adds its origins.
+            (
+                "vertx-gateway/src/main/java/com/example/gateway/MainVerticle.java",
+                24,
+                "CORS001"
+            ),
+            (
+                "vertx-gateway/src/main/java/com/example/gateway/MainVerticle.java",
+                28,
+                "CORS003"
+            ),
+        ])
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn sinatra_cross_origin_defaults_and_hand_set_headers() {
+    let (found, code) = scan("sinatra-api");
+    assert_eq!(
+        found,
+        expected(&[
+            // The admin app's echo has no allowlist check.
+            ("admin.rb", 15, "CORS002"),
+            // Defaults: any origin, credentials on.
+            ("app.rb", 8, "CORS003"),
+        ])
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn quart_cors_defaults() {
+    let (found, code) = scan("quart-api");
+    assert_eq!(
+        found,
+        expected(&[
+            ("app/__init__.py", 11, "CORS001"),
+            ("app/__init__.py", 15, "CORS001"),
+        ])
+    );
+    assert_eq!(code, 1);
+}
