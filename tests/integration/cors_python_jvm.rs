@@ -103,6 +103,9 @@ fn spring_ktor_servlet_filters_and_configuration_files() {
         (j("web/EchoOriginFilter.java"), 29, "CORS003"),
         // The guarded echo in the same filter is not a finding.
         (j("web/LegacyCorsFilter.java"), 30, "CORS001"),
+        // String.matches is a full match, but the dot is unescaped; the
+        // echo it guards is not CORS002.
+        (j("web/PartnerOriginFilter.java"), 17, "CORS005"),
         (k("Application.kt"), 10, "CORS001"),
         (k("KotlinCorsConfig.kt"), 15, "CORS001"),
         (
@@ -134,6 +137,8 @@ fn aspnet_core_policies_and_hand_set_headers() {
             ("Legacy/Web.Release.config", 6, "CORS003"),
             ("Middleware/LegacyCorsMiddleware.cs", 18, "CORS001"),
             ("Middleware/LegacyCorsMiddleware.cs", 29, "CORS002"),
+            // Regex.IsMatch searches: no anchors.
+            ("Middleware/PartnerOriginCheck.cs", 13, "CORS005"),
             ("Program.cs", 15, "CORS001"),
             // SetIsOriginAllowed(_ => true) … AllowCredentials() in one chain.
             ("Program.cs", 24, "CORS003"),
@@ -177,6 +182,8 @@ fn laravel_config_and_raw_php_headers() {
             ("config/cors.php", 23, "CORS005"),
             ("public/embed.php", 2, "CORS004"),
             ("public/legacy-api.php", 5, "CORS003"),
+            // preg_match without anchors; the echo it guards is not CORS002.
+            ("public/partner.php", 5, "CORS005"),
             ("public/widget.php", 3, "CORS002"),
         ])
     );
