@@ -263,3 +263,14 @@ fn quart_cors_defaults() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn safe_configurations_in_every_framework_are_clean() {
+    // Allowlists from the environment, anchored and escaped regexes,
+    // wildcard subdomain patterns, guarded echoes, and comments that quote
+    // the permissive calls: no finding, exit 0, every file scanned.
+    let (document, code) = scan_json(&fixture("cors-python_jvm/safe-services"), &[]);
+    assert_eq!(locations(&document), expected(&[]));
+    assert_eq!(code, 0);
+    assert_eq!(document["summary"]["files_scanned"], 10);
+}
