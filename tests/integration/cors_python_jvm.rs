@@ -41,7 +41,9 @@ fn django_cors_headers_settings() {
             // CORS_ALLOW_ALL_ORIGINS with CORS_ALLOW_CREDENTIALS in the same file.
             ("mysite/settings/local.py", 4, "CORS003"),
             ("mysite/settings/production.py", 7, "CORS004"),
+            // Each bad entry of the list: no `$`, then an unescaped dot.
             ("mysite/settings/production.py", 12, "CORS005"),
+            ("mysite/settings/production.py", 13, "CORS005"),
             // Legacy name; `CORS_ALLOW_ALL_ORIGINS = DEBUG` and `= False` are not findings.
             ("mysite/settings/staging.py", 4, "CORS001"),
             // Anchored, but `.example.com` is not escaped.
