@@ -110,6 +110,8 @@ fn spring_ktor_servlet_filters_and_configuration_files() {
         (j("web/PartnerOriginFilter.java"), 17, "CORS005"),
         (k("Application.kt"), 10, "CORS001"),
         (k("KotlinCorsConfig.kt"), 15, "CORS001"),
+        // A property placeholder that defaults to `*`.
+        (k("KotlinCorsConfig.kt"), 34, "CORS001"),
         (
             "src/main/resources/application-demo.properties".into(),
             2,
