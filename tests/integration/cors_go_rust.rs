@@ -45,6 +45,8 @@ fn echo_api() {
             ("internal/api/admin.go", 22, "CORS002"),
             // UnsafeWildcardOriginWithAllowCredentials.
             ("internal/api/admin.go", 33, "CORS003"),
+            // CORSConfig without AllowOrigins: Echo's default is "*".
+            ("internal/api/admin.go", 39, "CORS001"),
             // Access-Control-Allow-Origin: null.
             ("internal/api/webhooks.go", 30, "CORS004"),
             // The request's Origin echoed with credentials.
@@ -70,6 +72,8 @@ fn fiber_api() {
             ("handlers/routes.go", 30, "CORS002"),
             // c.Set(fiber.HeaderAccessControlAllowOrigin, "*").
             ("handlers/routes.go", 43, "CORS001"),
+            // A cors.Config without AllowOrigins: Fiber's default is "*".
+            ("handlers/routes.go", 51, "CORS001"),
         ],
     );
 }
@@ -85,6 +89,10 @@ fn net_http_rs_cors_chi_and_gorilla() {
             ("internal/httpapi/chi.go", 27, "CORS002"),
             // gorilla handlers.AllowedOrigins([]string{"*"}).
             ("internal/httpapi/chi.go", 36, "CORS001"),
+            // rs/cors Options without AllowedOrigins, with credentials.
+            ("internal/httpapi/metrics.go", 15, "CORS003"),
+            // HasSuffix(origin, "example.com"): no leading dot.
+            ("internal/httpapi/metrics.go", 26, "CORS005"),
             // Unescaped dots in an origin regex.
             ("internal/httpapi/mux.go", 14, "CORS005"),
             // Origin echoed from a variable with credentials, no allowlist.
@@ -129,6 +137,8 @@ fn actix_cors() {
             ("src/cors.rs", 25, "CORS003"),
             // allowed_origin("null").
             ("src/cors.rs", 30, "CORS004"),
+            // ends_with(b"example.com"): no leading dot.
+            ("src/cors.rs", 45, "CORS005"),
             // insert_header(("Access-Control-Allow-Origin", "*")).
             ("src/main.rs", 36, "CORS001"),
         ],
@@ -144,6 +154,8 @@ fn rocket_cors() {
             ("src/cors.rs", 22, "CORS005"),
             // AllowedOrigins::all() with allow_credentials: true.
             ("src/cors.rs", 42, "CORS003"),
+            // CorsOptions::default() without allowed_origins.
+            ("src/cors.rs", 53, "CORS001"),
         ],
     );
 }
