@@ -3,6 +3,7 @@
 //! One test binary (modules below) so the suite links once.
 
 mod bad_input;
+mod cors_go_rust;
 mod cors_javascript;
 mod cors_python_jvm;
 mod fixtures;
