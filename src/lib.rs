@@ -7,6 +7,7 @@
 //! [`report`]er writes them. The library never prints and never exits: the
 //! `katscan` binary owns the terminal and the exit code.
 
+pub mod comments;
 pub mod decode;
 pub mod finding;
 pub mod location;

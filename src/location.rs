@@ -44,6 +44,10 @@ impl<'a> LineIndex<'a> {
         self.starts.partition_point(|&start| start <= offset) - 1
     }
 
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
     /// Byte range of 0-based `line`, without its `\n`.
     pub fn line_bounds(&self, line: usize) -> (usize, usize) {
         let start = self.starts[line];

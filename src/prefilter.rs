@@ -1,4 +1,4 @@
-//! One Aho-Corasick pass over a file decides which rules run on it.
+//! One Aho-Corasick pass over a file decides which detectors run on it.
 //!
 //! Rule regexes are comparatively expensive; almost every file in a tree
 //! contains none of the rule keywords, so the whole rule set costs about one
@@ -11,7 +11,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::rules::RuleSet;
 
-/// Which rules of a [`RuleSet`] may match, by index into `RuleSet::rules()`.
+/// Which detectors of a [`RuleSet`] may match, by index into
+/// `RuleSet::detectors()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidates {
     hit: Vec<bool>,
@@ -19,10 +20,10 @@ pub struct Candidates {
 }
 
 impl Candidates {
-    fn none(rule_count: usize) -> Self {
+    fn none(detector_count: usize) -> Self {
         Candidates {
-            hit: vec![false; rule_count],
-            remaining: rule_count,
+            hit: vec![false; detector_count],
+            remaining: detector_count,
         }
     }
 
@@ -49,7 +50,7 @@ impl Candidates {
 /// Keyword automata over every rule of a set.
 #[derive(Debug)]
 pub struct Prefilter {
-    rule_count: usize,
+    detector_count: usize,
     exact: Option<Automaton>,
     ignore_case: Option<Automaton>,
 }
@@ -57,7 +58,7 @@ pub struct Prefilter {
 #[derive(Debug)]
 struct Automaton {
     searcher: AhoCorasick,
-    /// Pattern index -> rules that own that keyword.
+    /// Pattern index -> detectors that own that keyword.
     owners: Vec<Vec<usize>>,
 }
 
@@ -93,13 +94,13 @@ impl Prefilter {
     pub fn new(rules: &RuleSet) -> Prefilter {
         let mut exact: Vec<(String, Vec<usize>)> = Vec::new();
         let mut ignore_case: Vec<(String, Vec<usize>)> = Vec::new();
-        for (index, rule) in rules.rules().iter().enumerate() {
-            let table = if rule.keywords_ignore_case {
+        for (index, detector) in rules.detectors().iter().enumerate() {
+            let table = if detector.keywords_ignore_case {
                 &mut ignore_case
             } else {
                 &mut exact
             };
-            for keyword in &rule.keywords {
+            for keyword in &detector.keywords {
                 match table.iter_mut().find(|(k, _)| k == keyword) {
                     Some((_, owners)) => owners.push(index),
                     None => table.push((keyword.clone(), vec![index])),
@@ -107,15 +108,15 @@ impl Prefilter {
             }
         }
         Prefilter {
-            rule_count: rules.rules().len(),
+            detector_count: rules.detectors().len(),
             exact: Automaton::build(exact, false),
             ignore_case: Automaton::build(ignore_case, true),
         }
     }
 
-    /// The rules whose keywords occur in `haystack`.
+    /// The detectors whose keywords occur in `haystack`.
     pub fn candidates(&self, haystack: &[u8]) -> Candidates {
-        let mut candidates = Candidates::none(self.rule_count);
+        let mut candidates = Candidates::none(self.detector_count);
         for automaton in [&self.exact, &self.ignore_case].into_iter().flatten() {
             if candidates.all_marked() {
                 break;
@@ -134,7 +135,11 @@ mod tests {
     fn only_rules_with_a_keyword_hit_are_candidates() {
         let rules = RuleSet::builtin().unwrap();
         let prefilter = Prefilter::new(&rules);
-        let kat001 = rules.index_of("KAT001").unwrap();
+        let kat001 = rules
+            .detectors()
+            .iter()
+            .position(|d| rules.rule_of(d).id == "KAT001")
+            .unwrap();
         assert!(
             prefilter
                 .candidates(b"token = kat_live_abc")

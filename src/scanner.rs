@@ -7,10 +7,11 @@
 
 use std::ops::Range;
 
+use crate::comments::{self, CommentLexer};
 use crate::finding::{Finding, MASK, fingerprint};
 use crate::location::LineIndex;
 use crate::prefilter::Prefilter;
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{Condition, Detector, Rule, RuleSet};
 use crate::snippet::{self, Masks};
 
 /// Scans buffers with one compiled rule set. Shared by all scan threads.
@@ -21,9 +22,10 @@ pub struct Scanner<'r> {
     redact: bool,
 }
 
-/// A rule match that passed the filters, before it becomes a [`Finding`].
+/// A detector match, before it becomes a [`Finding`].
 struct RawMatch<'r> {
     rule: &'r Rule,
+    detector: &'r Detector,
     span: Range<usize>,
     key_id: Option<Range<usize>>,
     secret: Option<Range<usize>>,
@@ -44,25 +46,35 @@ impl<'r> Scanner<'r> {
     }
 
     /// All findings in `source`, the contents of the file at `path`
-    /// (relative, `/`-separated; used for rule path scopes and reports).
+    /// (relative, `/`-separated; used for path scopes, comment syntax and
+    /// reports).
     pub fn scan(&self, path: &str, source: &[u8]) -> Vec<Finding> {
         let candidates = self.prefilter.candidates(source);
         if candidates.is_empty() {
             return Vec::new();
         }
         let mut matches = Vec::new();
-        for (index, rule) in self.rules.rules().iter().enumerate() {
-            if candidates.contains(index) && rule.applies_to(path) {
-                collect_matches(rule, source, &mut matches);
+        for (index, detector) in self.rules.detectors().iter().enumerate() {
+            if candidates.contains(index) && detector.applies_to(path) {
+                let rule = self.rules.rule_of(detector);
+                collect_matches(rule, detector, source, &mut matches);
             }
         }
         if matches.is_empty() {
             return Vec::new();
         }
 
-        // Ascending offsets let the line index count columns incrementally.
+        // Ascending offsets let the comment lexer and the line index work
+        // in one forward pass.
         matches.sort_by_key(|m| (m.span.start, m.span.end));
+        drop_commented(path, source, &mut matches);
         let index = LineIndex::new(source);
+        matches.retain(|m| conditions_hold(m, source, &index));
+        drop_replaced(&mut matches);
+        if matches.is_empty() {
+            return Vec::new();
+        }
+
         let masks = if self.redact {
             Masks::new(matches.iter().filter_map(|m| m.secret.clone()))
         } else {
@@ -100,8 +112,8 @@ impl<'r> Scanner<'r> {
             path: path.to_string(),
             start: index.position(m.span.start),
             end: index.position(m.span.end),
-            message: Rule::render(&m.rule.message, key_id.as_deref()),
-            help: Rule::render(&m.rule.help, key_id.as_deref()),
+            message: Rule::render(&m.detector.message, key_id.as_deref()),
+            help: Rule::render(&m.detector.help, key_id.as_deref()),
             key_id,
             matched: String::from_utf8_lossy(&matched).into_owned(),
             fingerprint: fingerprint(&m.rule.id, path, matched_raw),
@@ -110,17 +122,22 @@ impl<'r> Scanner<'r> {
     }
 }
 
-fn collect_matches<'r>(rule: &'r Rule, source: &[u8], out: &mut Vec<RawMatch<'r>>) {
-    for captures in rule.regex.captures_iter(source) {
+fn collect_matches<'r>(
+    rule: &'r Rule,
+    detector: &'r Detector,
+    source: &[u8],
+    out: &mut Vec<RawMatch<'r>>,
+) {
+    for captures in detector.regex.captures_iter(source) {
         let group = |index: Option<usize>| index.and_then(|i| captures.get(i)).map(|m| m.range());
         let whole = captures
             .get(0)
             .expect("group 0 always participates")
             .range();
-        let span = group(rule.groups.finding).unwrap_or(whole);
-        let key_id = group(rule.groups.key_id);
-        let secret = group(rule.groups.secret);
-        if let (Some(filter), Some(secret)) = (&rule.filter, &secret) {
+        let span = group(detector.groups.finding).unwrap_or(whole);
+        let key_id = group(detector.groups.key_id);
+        let secret = group(detector.groups.secret);
+        if let (Some(filter), Some(secret)) = (&detector.filter, &secret) {
             let key_id_bytes = key_id.clone().map(|range| &source[range]);
             if filter.is_placeholder(key_id_bytes, &source[secret.clone()]) {
                 continue;
@@ -128,11 +145,66 @@ fn collect_matches<'r>(rule: &'r Rule, source: &[u8], out: &mut Vec<RawMatch<'r>
         }
         out.push(RawMatch {
             rule,
+            detector,
             span,
             key_id,
             secret,
         });
     }
+}
+
+/// Drops matches of `skip_comments` detectors that start inside a comment.
+/// `matches` must be sorted by start.
+fn drop_commented(path: &str, source: &[u8], matches: &mut Vec<RawMatch<'_>>) {
+    if !matches.iter().any(|m| m.detector.skip_comments) {
+        return;
+    }
+    let Some(syntax) = comments::syntax_for(path) else {
+        return;
+    };
+    let mut lexer = CommentLexer::new(source, syntax);
+    matches.retain(|m| !m.detector.skip_comments || !lexer.in_comment(m.span.start));
+}
+
+/// `requires` all hold and no `unless` holds, each within its line window.
+fn conditions_hold(m: &RawMatch<'_>, source: &[u8], index: &LineIndex<'_>) -> bool {
+    let holds = |condition: &Condition| {
+        let window = match condition.within_lines {
+            None => source,
+            Some(lines) => {
+                let first = index.line_of(m.span.start).saturating_sub(lines);
+                let last_line = index.line_of(m.span.end.saturating_sub(1).max(m.span.start));
+                let last = (last_line + lines).min(index.line_count() - 1);
+                &source[index.line_bounds(first).0..index.line_bounds(last).1]
+            }
+        };
+        condition.regex.is_match(window)
+    };
+    m.detector.requires.iter().all(holds) && !m.detector.unless.iter().any(holds)
+}
+
+/// Where a rule that `replaces` others matched, their overlapping matches
+/// go (CORS003 credentials-with-any-origin replaces CORS001 and CORS002 at
+/// the same spot).
+fn drop_replaced(matches: &mut Vec<RawMatch<'_>>) {
+    if !matches.iter().any(|m| !m.rule.replaces.is_empty()) {
+        return;
+    }
+    let replacing: Vec<(Range<usize>, &[String])> = matches
+        .iter()
+        .filter(|m| !m.rule.replaces.is_empty())
+        .map(|m| (m.span.clone(), m.rule.replaces.as_slice()))
+        .collect();
+    matches.retain(|m| {
+        !replacing
+            .iter()
+            .any(|(span, replaced)| replaced.contains(&m.rule.id) && overlaps(span, &m.span))
+    });
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    // Empty spans (a zero-width match) overlap a span that contains them.
+    a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1)
 }
 
 #[cfg(test)]
@@ -168,6 +240,47 @@ mod tests {
         );
         assert!(!finding.snippet.text.contains(SECRET));
         assert!(!finding.message.contains(SECRET));
+    }
+
+    fn rule_ids(path: &str, source: &str) -> Vec<(String, usize)> {
+        let rules = RuleSet::builtin().unwrap();
+        Scanner::new(&rules, true)
+            .scan(path, source.as_bytes())
+            .into_iter()
+            .map(|f| (f.rule_id, f.start.line))
+            .collect()
+    }
+
+    #[test]
+    fn a_replacing_rule_hides_the_rules_it_replaces_at_that_spot() {
+        let source = "r.headers['Access-Control-Allow-Origin'] = '*'\n\
+                      r.headers['Access-Control-Allow-Credentials'] = 'true'\n";
+        assert_eq!(rule_ids("app.py", source), vec![("CORS003".to_string(), 1)]);
+        // Without credentials nearby, the wildcard is CORS001.
+        let source = "r.headers['Access-Control-Allow-Origin'] = '*'\n";
+        assert_eq!(rule_ids("app.py", source), vec![("CORS001".to_string(), 1)]);
+    }
+
+    #[test]
+    fn conditions_look_only_within_their_line_window() {
+        let far = "\n".repeat(10);
+        let source = format!(
+            "r.headers['Access-Control-Allow-Origin'] = '*'{far}\
+             r.headers['Access-Control-Allow-Credentials'] = 'true'\n"
+        );
+        assert_eq!(
+            rule_ids("app.py", &source),
+            vec![("CORS001".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn commented_out_constructs_do_not_fire_but_keys_in_comments_do() {
+        let source = format!(
+            "# r.headers['Access-Control-Allow-Origin'] = '*'\n# {}\n",
+            key()
+        );
+        assert_eq!(rule_ids("app.py", &source), vec![("KAT001".to_string(), 2)]);
     }
 
     #[test]

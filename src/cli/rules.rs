@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::args::{ListFormat, RulesArgs};
 use super::{ExitStatus, builtin_rules, print_error};
-use katscan::rules::{Example, Level, Rule, RuleSet};
+use katscan::rules::{Detector, Example, Level, Rule, RuleSet};
 
 #[derive(Serialize)]
 struct RuleSummary<'a> {
@@ -14,6 +14,13 @@ struct RuleSummary<'a> {
     name: &'a str,
     level: Level,
     summary: &'a str,
+    /// What each detector of the rule covers, and its keywords.
+    detectors: Vec<DetectorSummary<'a>>,
+}
+
+#[derive(Serialize)]
+struct DetectorSummary<'a> {
+    framework: Option<&'a str>,
     keywords: &'a [String],
 }
 
@@ -33,7 +40,13 @@ pub fn list(args: &RulesArgs) -> ExitStatus {
                     name: &r.name,
                     level: r.level,
                     summary: &r.summary,
-                    keywords: &r.keywords,
+                    detectors: rules
+                        .detectors_of(r)
+                        .map(|d| DetectorSummary {
+                            framework: d.framework.as_deref(),
+                            keywords: &d.keywords,
+                        })
+                        .collect(),
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &summaries)
@@ -76,12 +89,12 @@ pub fn explain(id: &str) -> ExitStatus {
         ));
         return ExitStatus::Error;
     };
-    finish(write_explanation(&mut io::stdout().lock(), rule))
+    finish(write_explanation(&mut io::stdout().lock(), &rules, rule))
 }
 
 /// A rule's documentation as Markdown, in ruff's order: what it is, why it
 /// matters, how to fix it, what it matches and what it does not.
-fn write_explanation(out: &mut dyn Write, rule: &Rule) -> io::Result<()> {
+fn write_explanation(out: &mut dyn Write, rules: &RuleSet, rule: &Rule) -> io::Result<()> {
     writeln!(out, "# {} {} ({})\n", rule.id, rule.name, rule.level)?;
     writeln!(out, "{}\n", rule.summary)?;
     writeln!(out, "## Why is this bad?\n\n{}\n", rule.description)?;
@@ -90,24 +103,39 @@ fn write_explanation(out: &mut dyn Write, rule: &Rule) -> io::Result<()> {
         "## What to do\n\n{}\n",
         Rule::render(&rule.help, Some("<publicKeyId>"))
     )?;
-    writeln!(out, "## Reported\n")?;
-    write_examples(out, &rule.examples)?;
-    writeln!(out, "## Not reported\n")?;
-    write_examples(out, &rule.negative_examples)?;
+    let detectors: Vec<&Detector> = rules.detectors_of(rule).collect();
+    if let [only] = detectors.as_slice()
+        && only.framework.is_none()
+    {
+        writeln!(out, "## Reported\n")?;
+        write_examples(out, &only.examples, 6)?;
+        writeln!(out, "## Not reported\n")?;
+        write_examples(out, &only.negative_examples, 6)?;
+    } else {
+        writeln!(out, "## Detectors\n")?;
+        for detector in detectors {
+            let framework = detector.framework.as_deref().unwrap_or("(unnamed)");
+            writeln!(out, "### {framework}\n\n{}\n", detector.message)?;
+            writeln!(out, "Reported:\n")?;
+            write_examples(out, &detector.examples, 2)?;
+            writeln!(out, "Not reported:\n")?;
+            write_examples(out, &detector.negative_examples, 2)?;
+        }
+    }
     if !rule.cwe.is_empty() {
         writeln!(out, "References: {}", rule.cwe.join(", "))?;
     }
     Ok(())
 }
 
-fn write_examples(out: &mut dyn Write, examples: &[Example]) -> io::Result<()> {
-    for example in examples.iter().take(6) {
+fn write_examples(out: &mut dyn Write, examples: &[Example], most: usize) -> io::Result<()> {
+    for example in examples.iter().take(most) {
         writeln!(out, "```")?;
-        writeln!(out, "{}", example.text())?;
+        writeln!(out, "{}", example.text().trim_end())?;
         writeln!(out, "```")?;
     }
-    if examples.len() > 6 {
-        writeln!(out, "(and {} more in the rule file)", examples.len() - 6)?;
+    if examples.len() > most {
+        writeln!(out, "(and {} more in the rule data)", examples.len() - most)?;
     }
     writeln!(out)
 }

@@ -1,4 +1,4 @@
-//! Runs every rule's `examples` and `negative_examples` through the real
+//! Runs every detector's `examples` and `negative_examples` through the real
 //! scanner (prefilter, path scope, placeholder filter and all), so an
 //! example that only works against the bare regex still fails.
 
@@ -7,37 +7,61 @@ use std::fmt;
 use crate::rules::{Example, RuleSet};
 use crate::scanner::Scanner;
 
-/// One way a rule's examples disagree with its behaviour.
+/// One way a detector's examples disagree with its behaviour. `detector`
+/// is the rule id, with the framework when the detector names one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExampleFailure {
-    /// A rule must show at least one example and one negative example.
+    /// A detector must show at least one example and one negative example.
     Missing {
-        rule_id: String,
+        detector: String,
         which: &'static str,
     },
     /// An example the rule should report was not reported.
-    NotFound { rule_id: String, example: String },
+    NotFound {
+        detector: String,
+        path: String,
+        example: String,
+    },
     /// A negative example was reported.
-    FalsePositive { rule_id: String, example: String },
+    FalsePositive {
+        detector: String,
+        path: String,
+        example: String,
+    },
 }
 
 impl fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ExampleFailure::Missing { rule_id, which } => {
-                write!(f, "{rule_id}: has no {which}; every rule needs both kinds")
+            ExampleFailure::Missing { detector, which } => {
+                write!(
+                    f,
+                    "{detector}: has no {which}; every detector needs both kinds"
+                )
             }
-            ExampleFailure::NotFound { rule_id, example } => {
-                write!(f, "{rule_id}: example not reported: {example}")
+            ExampleFailure::NotFound {
+                detector,
+                path,
+                example,
+            } => {
+                write!(f, "{detector}: example not reported ({path}): {example}")
             }
-            ExampleFailure::FalsePositive { rule_id, example } => {
-                write!(f, "{rule_id}: negative example reported: {example}")
+            ExampleFailure::FalsePositive {
+                detector,
+                path,
+                example,
+            } => {
+                write!(
+                    f,
+                    "{detector}: negative example reported ({path}): {example}"
+                )
             }
         }
     }
 }
 
-/// Checks every rule of `rules`; an empty result means all examples hold.
+/// Checks every detector of `rules`; an empty result means all examples
+/// hold.
 pub fn check(rules: &RuleSet) -> Vec<ExampleFailure> {
     let scanner = Scanner::new(rules, true);
     let reported_by = |rule_id: &str, example: &Example| {
@@ -48,32 +72,38 @@ pub fn check(rules: &RuleSet) -> Vec<ExampleFailure> {
     };
 
     let mut failures = Vec::new();
-    for rule in rules.rules() {
-        let rule_id = rule.id.clone();
-        if rule.examples.is_empty() {
+    for detector in rules.detectors() {
+        let rule = rules.rule_of(detector);
+        let name = match &detector.framework {
+            Some(framework) => format!("{} ({framework})", rule.id),
+            None => rule.id.clone(),
+        };
+        if detector.examples.is_empty() {
             failures.push(ExampleFailure::Missing {
-                rule_id: rule_id.clone(),
+                detector: name.clone(),
                 which: "examples",
             });
         }
-        if rule.negative_examples.is_empty() {
+        if detector.negative_examples.is_empty() {
             failures.push(ExampleFailure::Missing {
-                rule_id: rule_id.clone(),
+                detector: name.clone(),
                 which: "negative_examples",
             });
         }
-        for example in &rule.examples {
+        for example in &detector.examples {
             if !reported_by(&rule.id, example) {
                 failures.push(ExampleFailure::NotFound {
-                    rule_id: rule_id.clone(),
+                    detector: name.clone(),
+                    path: example.path().to_string(),
                     example: example.text().to_string(),
                 });
             }
         }
-        for example in &rule.negative_examples {
+        for example in &detector.negative_examples {
             if reported_by(&rule.id, example) {
                 failures.push(ExampleFailure::FalsePositive {
-                    rule_id: rule_id.clone(),
+                    detector: name.clone(),
+                    path: example.path().to_string(),
                     example: example.text().to_string(),
                 });
             }

@@ -5,6 +5,7 @@
 //! same schema will serve user rules from `.katscan.toml`, so every check a
 //! rule author can get wrong is a typed [`RuleError`], never a panic.
 
+mod detector;
 pub mod examples;
 mod filter;
 
@@ -12,10 +13,9 @@ use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
-use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
+pub use detector::{Condition, Detector, DetectorSpec};
 pub use filter::PlaceholderFilter;
 
 /// The TOML sources compiled into the binary: `(file name, contents)`.
@@ -109,7 +109,8 @@ impl Example {
     }
 }
 
-/// A rule file exactly as written; see `rules/README.md` for each field.
+/// A rule definition file (`rules/<id>-<name>.toml`): the public rule and,
+/// usually, its detectors. See `rules/README.md` for each field.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
@@ -117,29 +118,32 @@ pub struct RuleSpec {
     pub name: String,
     pub level: Level,
     pub summary: String,
-    pub message: String,
     pub help: String,
     pub description: String,
-    pub keywords: Vec<String>,
+    /// Rules whose findings this rule's findings replace where they overlap.
     #[serde(default)]
-    pub keywords_ignore_case: bool,
-    pub pattern: String,
-    #[serde(default)]
-    pub paths: Vec<String>,
+    pub replaces: Vec<String>,
     #[serde(default)]
     pub cwe: Vec<String>,
     pub security_severity: Option<f64>,
     pub precision: Precision,
     #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default)]
-    pub examples: Vec<Example>,
-    #[serde(default)]
-    pub negative_examples: Vec<Example>,
-    pub filter: Option<filter::FilterSpec>,
+    #[serde(default, rename = "detector")]
+    pub detectors: Vec<DetectorSpec>,
 }
 
-/// Everything that can be wrong with a rule or a set of rules.
+/// A detector collection file (`rules/detectors/<ecosystem>.toml`): only
+/// detectors, each naming the rule it reports.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DetectorFile {
+    #[serde(rename = "detector")]
+    detectors: Vec<DetectorSpec>,
+}
+
+/// Everything that can be wrong with a rule or a set of rules. `id` names
+/// the rule or detector concerned.
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
     #[error("{source_name}: not a valid rule file: {message}")]
@@ -164,7 +168,7 @@ pub enum RuleError {
         message: String,
     },
     #[error(
-        "{id}: a rule needs selective keywords of at least {min} characters (got {keywords:?})",
+        "{id}: a detector needs selective keywords of at least {min} characters (got {keywords:?})",
         min = MIN_KEYWORD_LEN
     )]
     BadKeywords { id: String, keywords: Vec<String> },
@@ -173,152 +177,52 @@ pub enum RuleError {
 }
 
 /// Keywords shorter than this would make the prefilter hit almost every file.
-const MIN_KEYWORD_LEN: usize = 4;
+pub(crate) const MIN_KEYWORD_LEN: usize = 4;
 
-/// A validated, compiled rule.
-#[derive(Debug)]
+/// A public rule: what users see, suppress and configure. Its detectors
+/// (framework by framework) live in [`RuleSet::detectors`].
+#[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
     pub name: String,
     pub level: Level,
     pub summary: String,
-    pub message: String,
     pub help: String,
     pub description: String,
-    pub keywords: Vec<String>,
-    pub keywords_ignore_case: bool,
-    pub pattern: String,
-    pub paths: Vec<String>,
+    pub replaces: Vec<String>,
     pub cwe: Vec<String>,
     pub security_severity: Option<f64>,
     pub precision: Precision,
     pub tags: Vec<String>,
-    pub examples: Vec<Example>,
-    pub negative_examples: Vec<Example>,
-    pub(crate) regex: Regex,
-    pub(crate) path_scope: Option<GlobSet>,
-    pub(crate) filter: Option<PlaceholderFilter>,
-    /// Capture group indices, resolved once so matching never looks up names.
-    pub(crate) groups: Groups,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Groups {
-    pub finding: Option<usize>,
-    pub key_id: Option<usize>,
-    pub secret: Option<usize>,
 }
 
 impl Rule {
-    /// Validates and compiles one rule. `source_name` names the file in errors.
-    pub fn compile(spec: RuleSpec, source_name: &str) -> Result<Rule, RuleError> {
+    fn from_spec(spec: &RuleSpec, source_name: &str) -> Result<Rule, RuleError> {
         if !is_rule_id(&spec.id) {
             return Err(RuleError::BadId {
                 source_name: source_name.into(),
-                id: spec.id,
+                id: spec.id.clone(),
             });
         }
         if !is_kebab_case(&spec.name) {
             return Err(RuleError::BadName {
                 source_name: source_name.into(),
-                name: spec.name,
+                name: spec.name.clone(),
             });
         }
-        let id = spec.id.clone();
-        if spec.keywords.is_empty()
-            || spec
-                .keywords
-                .iter()
-                .any(|k| k.chars().count() < MIN_KEYWORD_LEN)
-        {
-            return Err(RuleError::BadKeywords {
-                id,
-                keywords: spec.keywords,
-            });
-        }
-
-        // Rules can be written by users: keep a pathological pattern from
-        // eating memory instead of failing cleanly.
-        let regex = regex::bytes::RegexBuilder::new(&spec.pattern)
-            .size_limit(16 * 1024 * 1024)
-            .build()
-            .map_err(|e| RuleError::BadPattern {
-                id: id.clone(),
-                message: e.to_string(),
-            })?;
-        let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
-        let groups = Groups {
-            finding: group("finding"),
-            key_id: group("key_id"),
-            secret: group("secret"),
-        };
-
-        let uses_key_id = spec.message.contains("{key_id}") || spec.help.contains("{key_id}");
-        if uses_key_id && groups.key_id.is_none() {
-            return Err(RuleError::Inconsistent {
-                id,
-                message: "message or help uses {key_id} but the pattern has no `key_id` group"
-                    .into(),
-            });
-        }
-        if spec.filter.is_some() && groups.secret.is_none() {
-            return Err(RuleError::Inconsistent {
-                id,
-                message: "a [filter] needs a `secret` group in the pattern".into(),
-            });
-        }
-
-        let path_scope = if spec.paths.is_empty() {
-            None
-        } else {
-            let mut builder = GlobSetBuilder::new();
-            for glob in &spec.paths {
-                let compiled = Glob::new(glob).map_err(|e| RuleError::BadGlob {
-                    id: id.clone(),
-                    glob: glob.clone(),
-                    message: e.to_string(),
-                })?;
-                builder.add(compiled);
-            }
-            Some(builder.build().map_err(|e| RuleError::BadGlob {
-                id: id.clone(),
-                glob: spec.paths.join(", "),
-                message: e.to_string(),
-            })?)
-        };
-
-        let filter = spec.filter.map(PlaceholderFilter::new);
-
         Ok(Rule {
-            id: spec.id,
-            name: spec.name,
+            id: spec.id.clone(),
+            name: spec.name.clone(),
             level: spec.level,
-            summary: spec.summary,
-            message: spec.message,
+            summary: spec.summary.clone(),
             help: reflow(&spec.help),
             description: reflow(&spec.description),
-            keywords: spec.keywords,
-            keywords_ignore_case: spec.keywords_ignore_case,
-            pattern: spec.pattern,
-            paths: spec.paths,
-            cwe: spec.cwe,
+            replaces: spec.replaces.clone(),
+            cwe: spec.cwe.clone(),
             security_severity: spec.security_severity,
             precision: spec.precision,
-            tags: spec.tags,
-            examples: spec.examples,
-            negative_examples: spec.negative_examples,
-            regex,
-            path_scope,
-            filter,
-            groups,
+            tags: spec.tags.clone(),
         })
-    }
-
-    /// Whether this rule runs on a file at `path` (relative, `/`-separated).
-    pub fn applies_to(&self, path: &str) -> bool {
-        self.path_scope
-            .as_ref()
-            .is_none_or(|scope| scope.is_match(path))
     }
 
     /// Fills the `{key_id}` placeholder of a message or help template.
@@ -330,10 +234,12 @@ impl Rule {
     }
 }
 
-/// The rules a scan runs, in a stable order (sorted by id).
+/// The rules a scan runs and their detectors, in a stable order (rules by
+/// id; detectors by rule, then as written).
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    detectors: Vec<Detector>,
 }
 
 impl RuleSet {
@@ -342,23 +248,40 @@ impl RuleSet {
         Self::from_sources(BUILTIN_SOURCES.iter().copied())
     }
 
-    /// Parses and compiles rule files given as `(name, TOML text)`.
+    /// Parses and compiles rule and detector files given as `(name, TOML
+    /// text)`. A file with a top-level `id` defines a rule; any other file
+    /// holds `[[detector]]` entries for rules defined elsewhere.
     pub fn from_sources<'a>(
         sources: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<RuleSet, RuleError> {
         let mut rules = Vec::new();
+        let mut detector_specs = Vec::new();
         for (source_name, text) in sources {
-            let spec: RuleSpec = toml::from_str(text).map_err(|e| RuleError::Parse {
+            let parse_error = |e: toml::de::Error| RuleError::Parse {
                 source_name: source_name.into(),
                 message: e.to_string(),
-            })?;
-            rules.push(Rule::compile(spec, source_name)?);
+            };
+            let table: toml::Table = toml::from_str(text).map_err(parse_error)?;
+            if table.contains_key("id") {
+                let spec: RuleSpec = toml::from_str(text).map_err(parse_error)?;
+                rules.push(Rule::from_spec(&spec, source_name)?);
+                for detector in spec.detectors {
+                    detector_specs.push((source_name, Some(spec.id.clone()), detector));
+                }
+            } else {
+                let file: DetectorFile = toml::from_str(text).map_err(parse_error)?;
+                for detector in file.detectors {
+                    detector_specs.push((source_name, None, detector));
+                }
+            }
         }
-        Self::new(rules)
+        Self::new(rules, detector_specs)
     }
 
-    /// Checks that ids and names are unique, and orders the rules by id.
-    pub fn new(mut rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
+    fn new(
+        mut rules: Vec<Rule>,
+        detector_specs: Vec<(&str, Option<String>, DetectorSpec)>,
+    ) -> Result<RuleSet, RuleError> {
         let mut ids = HashSet::new();
         let mut names = HashSet::new();
         for rule in &rules {
@@ -374,12 +297,76 @@ impl RuleSet {
                 });
             }
         }
+        for rule in &rules {
+            if let Some(unknown) = rule.replaces.iter().find(|id| !ids.contains(id.as_str())) {
+                return Err(RuleError::Inconsistent {
+                    id: rule.id.clone(),
+                    message: format!("replaces unknown rule `{unknown}`"),
+                });
+            }
+        }
         rules.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(RuleSet { rules })
+
+        let mut detectors = Vec::with_capacity(detector_specs.len());
+        for (position, (source_name, enclosing_rule, spec)) in
+            detector_specs.into_iter().enumerate()
+        {
+            let rule_id = match (&spec.rule, enclosing_rule) {
+                (Some(named), _) => named.clone(),
+                (None, Some(enclosing)) => enclosing,
+                (None, None) => {
+                    return Err(RuleError::Inconsistent {
+                        id: format!("{source_name}: detector {}", position + 1),
+                        message: "a detector outside a rule file must name its `rule`".into(),
+                    });
+                }
+            };
+            let Some(rule_index) = rules.iter().position(|rule| rule.id == rule_id) else {
+                return Err(RuleError::Inconsistent {
+                    id: format!("{source_name}: detector {}", position + 1),
+                    message: format!("names unknown rule `{rule_id}`"),
+                });
+            };
+            detectors.push(Detector::compile(
+                spec,
+                rule_index,
+                &rules[rule_index],
+                source_name,
+            )?);
+        }
+        if let Some(rule) = rules
+            .iter()
+            .enumerate()
+            .find_map(|(index, rule)| (!detectors.iter().any(|d| d.rule == index)).then_some(rule))
+        {
+            return Err(RuleError::Inconsistent {
+                id: rule.id.clone(),
+                message: "the rule has no detector".into(),
+            });
+        }
+        // Stable: detectors of one rule keep the order they were written in.
+        detectors.sort_by_key(|d| d.rule);
+        Ok(RuleSet { rules, detectors })
     }
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    pub fn detectors(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    /// The rule a detector reports.
+    pub fn rule_of(&self, detector: &Detector) -> &Rule {
+        &self.rules[detector.rule]
+    }
+
+    /// The detectors of one rule.
+    pub fn detectors_of<'s>(&'s self, rule: &'s Rule) -> impl Iterator<Item = &'s Detector> + 's {
+        self.detectors
+            .iter()
+            .filter(move |d| self.rules[d.rule].id == rule.id)
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
@@ -397,7 +384,7 @@ impl RuleSet {
 /// Joins the hard-wrapped lines of each Markdown paragraph, so every
 /// output can wrap text to its own width. Lists, headings and code blocks
 /// keep their line breaks.
-fn reflow(markdown: &str) -> String {
+pub(crate) fn reflow(markdown: &str) -> String {
     let mut out = String::new();
     let mut in_code = false;
     let mut previous_joinable = false;

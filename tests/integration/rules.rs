@@ -27,12 +27,14 @@ id = "{id}"
 name = "demo-{lower}"
 level = "warning"
 summary = "demo"
-message = "demo"
 help = "demo"
 description = "demo"
+precision = "high"
+
+[[detector]]
+message = "demo"
 keywords = [{keywords}]
 pattern = '''{pattern}'''
-precision = "high"
 examples = ["token TOKEN_abcdef"]
 negative_examples = [{negatives}]
 "#,
@@ -47,7 +49,7 @@ fn a_rule_without_negative_examples_is_unfinished() {
     assert_eq!(
         examples::check(&rules),
         vec![ExampleFailure::Missing {
-            rule_id: "DEMO001".into(),
+            detector: "DEMO001".into(),
             which: "negative_examples"
         }]
     );
@@ -60,7 +62,8 @@ fn a_negative_example_that_matches_is_reported() {
     assert_eq!(
         examples::check(&rules),
         vec![ExampleFailure::FalsePositive {
-            rule_id: "DEMO001".into(),
+            detector: "DEMO001".into(),
+            path: "example.txt".into(),
             example: "TOKEN_zzz".into()
         }]
     );
@@ -80,7 +83,8 @@ fn examples_run_through_the_keyword_prefilter_not_just_the_regex() {
     assert_eq!(
         examples::check(&rules),
         vec![ExampleFailure::NotFound {
-            rule_id: "DEMO001".into(),
+            detector: "DEMO001".into(),
+            path: "example.txt".into(),
             example: "token TOKEN_abcdef".into()
         }]
     );
@@ -146,8 +150,13 @@ fn rules_command_lists_every_rule() {
         .unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), rules.rules().len());
-    assert_eq!(listed[0]["id"], "KAT001");
-    assert_eq!(listed[0]["keywords"][0], "kat_live_");
+    let kat001 = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "KAT001")
+        .unwrap();
+    assert_eq!(kat001["detectors"][0]["keywords"][0], "kat_live_");
 }
 
 #[test]

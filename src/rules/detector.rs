@@ -1,0 +1,230 @@
+//! Detectors: how one construct of one framework is recognised.
+//!
+//! A public rule (CORS001 wildcard-origin) is found differently in Express,
+//! Django and nginx; each way is a detector with its own keywords, path
+//! scope, pattern, conditions, message and examples, reporting the rule's
+//! id. Detectors are data, validated and compiled here.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use super::filter::{FilterSpec, PlaceholderFilter};
+use super::{Example, MIN_KEYWORD_LEN, Rule, RuleError, reflow};
+
+/// A `[[detector]]` table exactly as written; see `rules/README.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorSpec {
+    /// The rule reported; defaults to the enclosing rule file's id.
+    pub rule: Option<String>,
+    /// Human name of what this detector covers ("Express cors").
+    pub framework: Option<String>,
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub keywords_ignore_case: bool,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    pub pattern: String,
+    #[serde(default)]
+    pub requires: Vec<ConditionSpec>,
+    #[serde(default)]
+    pub unless: Vec<ConditionSpec>,
+    #[serde(default = "default_skip_comments")]
+    pub skip_comments: bool,
+    pub message: String,
+    pub help: Option<String>,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    #[serde(default)]
+    pub negative_examples: Vec<Example>,
+    pub filter: Option<FilterSpec>,
+}
+
+fn default_skip_comments() -> bool {
+    true
+}
+
+/// A pattern that must (`requires`) or must not (`unless`) occur near a
+/// match.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionSpec {
+    pub pattern: String,
+    /// Lines before the match's first line and after its last line to look
+    /// in; absent: the whole file.
+    pub within_lines: Option<usize>,
+}
+
+/// A compiled [`ConditionSpec`].
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub pattern: String,
+    pub(crate) regex: Regex,
+    pub within_lines: Option<usize>,
+}
+
+/// A validated, compiled detector.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    /// Index of the reported rule in `RuleSet::rules()`.
+    pub(crate) rule: usize,
+    pub framework: Option<String>,
+    pub keywords: Vec<String>,
+    pub keywords_ignore_case: bool,
+    pub paths: Vec<String>,
+    pub pattern: String,
+    pub requires: Vec<Condition>,
+    pub unless: Vec<Condition>,
+    pub skip_comments: bool,
+    pub message: String,
+    /// The detector's own help, or else the rule's.
+    pub help: String,
+    pub examples: Vec<Example>,
+    pub negative_examples: Vec<Example>,
+    pub(crate) regex: Regex,
+    pub(crate) path_scope: Option<GlobSet>,
+    pub(crate) filter: Option<PlaceholderFilter>,
+    /// Capture group indices, resolved once so matching never looks up names.
+    pub(crate) groups: Groups,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Groups {
+    pub finding: Option<usize>,
+    pub key_id: Option<usize>,
+    pub secret: Option<usize>,
+}
+
+/// Patterns come from rule authors and users: a pathological one must fail
+/// cleanly instead of eating memory.
+const REGEX_SIZE_LIMIT: usize = 16 * 1024 * 1024;
+
+fn compile_regex(pattern: &str, subject: &str) -> Result<Regex, RuleError> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| RuleError::BadPattern {
+            id: subject.to_string(),
+            message: e.to_string(),
+        })
+}
+
+impl Detector {
+    pub(crate) fn compile(
+        spec: DetectorSpec,
+        rule_index: usize,
+        rule: &Rule,
+        source_name: &str,
+    ) -> Result<Detector, RuleError> {
+        let subject = match &spec.framework {
+            Some(framework) => format!("{} ({framework}, {source_name})", rule.id),
+            None => format!("{} ({source_name})", rule.id),
+        };
+        if spec.keywords.is_empty()
+            || spec
+                .keywords
+                .iter()
+                .any(|k| k.chars().count() < MIN_KEYWORD_LEN)
+        {
+            return Err(RuleError::BadKeywords {
+                id: subject,
+                keywords: spec.keywords,
+            });
+        }
+
+        let regex = compile_regex(&spec.pattern, &subject)?;
+        let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
+        let groups = Groups {
+            finding: group("finding"),
+            key_id: group("key_id"),
+            secret: group("secret"),
+        };
+        let help = spec
+            .help
+            .as_deref()
+            .map_or_else(|| rule.help.clone(), reflow);
+        let uses_key_id = spec.message.contains("{key_id}") || help.contains("{key_id}");
+        if uses_key_id && groups.key_id.is_none() {
+            return Err(RuleError::Inconsistent {
+                id: subject,
+                message: "message or help uses {key_id} but the pattern has no `key_id` group"
+                    .into(),
+            });
+        }
+        if spec.filter.is_some() && groups.secret.is_none() {
+            return Err(RuleError::Inconsistent {
+                id: subject,
+                message: "a [filter] needs a `secret` group in the pattern".into(),
+            });
+        }
+
+        let conditions = |specs: Vec<ConditionSpec>| -> Result<Vec<Condition>, RuleError> {
+            specs
+                .into_iter()
+                .map(|c| {
+                    Ok(Condition {
+                        regex: compile_regex(&c.pattern, &subject)?,
+                        pattern: c.pattern,
+                        within_lines: c.within_lines,
+                    })
+                })
+                .collect()
+        };
+        let requires = conditions(spec.requires)?;
+        let unless = conditions(spec.unless)?;
+        let path_scope = compile_globs(&spec.paths, &subject)?;
+
+        Ok(Detector {
+            rule: rule_index,
+            framework: spec.framework,
+            keywords: spec.keywords,
+            keywords_ignore_case: spec.keywords_ignore_case,
+            paths: spec.paths,
+            pattern: spec.pattern,
+            requires,
+            unless,
+            skip_comments: spec.skip_comments,
+            message: spec.message,
+            help,
+            examples: spec.examples,
+            negative_examples: spec.negative_examples,
+            regex,
+            path_scope,
+            filter: spec.filter.map(PlaceholderFilter::new),
+            groups,
+        })
+    }
+
+    /// Whether this detector runs on a file at `path` (relative, `/`-separated).
+    pub fn applies_to(&self, path: &str) -> bool {
+        self.path_scope
+            .as_ref()
+            .is_none_or(|scope| scope.is_match(path))
+    }
+
+    /// Index of the reported rule in `RuleSet::rules()`.
+    pub fn rule_index(&self) -> usize {
+        self.rule
+    }
+}
+
+fn compile_globs(globs: &[String], subject: &str) -> Result<Option<GlobSet>, RuleError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        let compiled = Glob::new(glob).map_err(|e| RuleError::BadGlob {
+            id: subject.to_string(),
+            glob: glob.clone(),
+            message: e.to_string(),
+        })?;
+        builder.add(compiled);
+    }
+    builder.build().map(Some).map_err(|e| RuleError::BadGlob {
+        id: subject.to_string(),
+        glob: globs.join(", "),
+        message: e.to_string(),
+    })
+}
