@@ -3,6 +3,7 @@
 //! One test binary (modules below) so the suite links once.
 
 mod bad_input;
+mod cors_infra;
 mod fixtures;
 mod formats;
 mod human;
