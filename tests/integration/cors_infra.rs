@@ -28,6 +28,10 @@ fn nginx_gateway() {
             // The allowlist `map` lives in nginx.conf, not in this file.
             ("nginx/conf.d/api.conf", 36, "CORS002"),
             ("nginx/conf.d/api.conf", 41, "CORS004"),
+            // A `map $http_origin` that defaults to the origin itself, and
+            // its regex entry without `$`.
+            ("nginx/conf.d/widgets-map.conf", 4, "CORS002"),
+            ("nginx/conf.d/widgets-map.conf", 6, "CORS005"),
         ],
     );
 }
@@ -105,6 +109,18 @@ fn envoy_proxy() {
 }
 
 #[test]
+fn istio_virtual_services() {
+    assert_findings(
+        "istio-mesh",
+        &[
+            ("mesh/virtualservices.yaml", 35, "CORS003"),
+            ("mesh/virtualservices.yaml", 52, "CORS005"),
+            ("mesh/virtualservices.yaml", 69, "CORS001"),
+        ],
+    );
+}
+
+#[test]
 fn aws_s3_bucket_cors() {
     assert_findings(
         "aws-s3-cors",
@@ -112,6 +128,7 @@ fn aws_s3_bucket_cors() {
             ("cloudformation/buckets.yaml", 27, "CORS001"),
             ("s3/assets-cors.json", 7, "CORS001"),
             ("s3/legacy-cors.xml", 10, "CORS001"),
+            ("s3/sandbox-cors.json", 5, "CORS004"),
             ("scripts/setup-buckets.sh", 8, "CORS001"),
         ],
     );
