@@ -70,6 +70,21 @@ fn caddy_proxy() {
 }
 
 #[test]
+fn haproxy_load_balancer() {
+    assert_findings(
+        "haproxy-lb",
+        &[
+            // Reflected with credentials and no `if <acl>`; the api backend
+            // above does it behind an anchored ACL.
+            ("haproxy.cfg", 27, "CORS003"),
+            ("haproxy.cfg", 32, "CORS001"),
+            // `-m sub`: a substring test, not an allowlist.
+            ("haproxy.cfg", 38, "CORS005"),
+        ],
+    );
+}
+
+#[test]
 fn traefik_stack() {
     assert_findings(
         "traefik-stack",
