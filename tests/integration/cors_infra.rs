@@ -150,6 +150,17 @@ fn aws_s3_bucket_cors() {
 }
 
 #[test]
+fn storage_cors_from_the_command_line() {
+    assert_findings(
+        "storage-cli",
+        &[
+            ("gcs/public-cors.json", 3, "CORS001"),
+            ("scripts/configure-cors.sh", 12, "CORS001"),
+        ],
+    );
+}
+
+#[test]
 fn terraform_infra() {
     assert_findings(
         "terraform-infra",
