@@ -11,8 +11,10 @@ use std::ops::Range;
 use crate::finding::MASK;
 use crate::location::LineIndex;
 
-/// Characters of context kept on each side of the match.
+/// Characters of context kept on each side of the match in a long line.
 const CONTEXT_CHARS: usize = 40;
+/// Lines up to this many bytes are shown whole.
+const WHOLE_LINE_BYTES: usize = 160;
 /// Longest part of a match shown on one line; the rest is elided.
 const MAX_MATCH_CHARS: usize = 240;
 /// Most lines a multi-line match shows.
@@ -77,13 +79,18 @@ pub fn build(source: &[u8], index: &LineIndex<'_>, span: Range<usize>, masks: &M
         let part_end = span.end.clamp(part_start, line_end);
         let shown_part_end = forward_chars(source, part_start, part_end, MAX_MATCH_CHARS);
 
+        let context = if line_end - line_start <= WHOLE_LINE_BYTES {
+            usize::MAX
+        } else {
+            CONTEXT_CHARS
+        };
         let before_start = if line == first_line {
-            back_chars(source, line_start, part_start, CONTEXT_CHARS)
+            back_chars(source, line_start, part_start, context)
         } else {
             part_start
         };
         let after_end = if line == last_line {
-            forward_chars(source, part_end, line_end, CONTEXT_CHARS)
+            forward_chars(source, part_end, line_end, context)
         } else {
             part_end
         };
@@ -206,6 +213,13 @@ mod tests {
         assert_eq!(snippet.text, "let key = KEY;");
         assert_eq!(snippet.first_line, 2);
         assert_eq!(&snippet.text[snippet.highlight.clone()], "KEY");
+    }
+
+    #[test]
+    fn lines_of_ordinary_length_are_never_cropped() {
+        let line = format!("{}KEY", "x".repeat(WHOLE_LINE_BYTES - 3));
+        let snippet = snippet_of(line.as_bytes(), "KEY", &[]);
+        assert_eq!(snippet.text, line);
     }
 
     #[test]

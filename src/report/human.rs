@@ -83,12 +83,9 @@ impl<'a> FindingDiagnostic<'a> {
             finding,
             code: format!("{}({})", finding.rule_id, finding.rule_name),
             label,
-            // Rule help is Markdown wrapped for the file; let miette rewrap.
-            help: finding
-                .help
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
+            // Paragraphs arrive joined (rules are reflowed at load), so
+            // miette wraps prose to the width and code blocks keep their lines.
+            help: finding.help.clone(),
             source: SnippetSource {
                 name: format!(
                     "{}:{}:{}",
