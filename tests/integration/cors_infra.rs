@@ -205,6 +205,19 @@ fn sam_and_cloudformation_api_gateway() {
 }
 
 #[test]
+fn aws_cdk_app() {
+    assert_findings(
+        "cdk-app",
+        &[
+            ("lib/api-stack.ts", 23, "CORS001"),
+            ("lib/api-stack.ts", 30, "CORS003"),
+            ("lib/api-stack.ts", 41, "CORS001"),
+            ("python/reports_stack.py", 12, "CORS003"),
+        ],
+    );
+}
+
+#[test]
 fn hardened_stack_with_only_safe_variants_is_clean() {
     assert_findings("hardened-stack", &[]);
 }
