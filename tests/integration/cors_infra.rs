@@ -136,6 +136,20 @@ fn istio_virtual_services() {
 }
 
 #[test]
+fn gateway_api_envoy_gateway_and_kong() {
+    assert_findings(
+        "api-gateways",
+        &[
+            ("k8s/routes.yaml", 12, "CORS003"),
+            ("k8s/security-policies.yaml", 28, "CORS001"),
+            // Kong's `cors` plugin without `origins` defaults to `*`.
+            ("kong/kong.yml", 21, "CORS001"),
+            ("kong/kong.yml", 31, "CORS003"),
+        ],
+    );
+}
+
+#[test]
 fn aws_s3_bucket_cors() {
     assert_findings(
         "aws-s3-cors",
