@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod cors_go_rust;
+mod cors_infra;
 mod cors_javascript;
 mod cors_python_jvm;
 mod fixtures;
