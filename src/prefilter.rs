@@ -11,7 +11,7 @@
 //! and Sentence-case. A header spelled `aCCess-control-…` escapes the
 //! prefilter; no real code was found to do that.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 
 use crate::rules::RuleSet;
 
@@ -51,11 +51,28 @@ impl Candidates {
     }
 }
 
-/// One keyword automaton over every detector of a set.
+/// Keyword automata over every detector of a set.
 #[derive(Debug)]
 pub struct Prefilter {
     detector_count: usize,
-    automaton: Option<Automaton>,
+    /// Keywords of detectors whose rule has no gate (KAT001's `kat_live_`).
+    ungated: Option<Automaton>,
+    /// Rules with a `gate` (the CORS family): their many keywords are only
+    /// searched in files that contain a gate word, found by a small
+    /// automaton that keeps the SIMD searcher.
+    gated: Vec<Gate>,
+}
+
+/// Keyword spellings, each with the detectors that own it.
+type Keywords = Vec<(String, Vec<usize>)>;
+
+/// Keyword counts up to which aho-corasick's SIMD searcher applies.
+const SIMD_KEYWORD_LIMIT: usize = 64;
+
+#[derive(Debug)]
+struct Gate {
+    words: AhoCorasick,
+    keywords: Automaton,
 }
 
 #[derive(Debug)]
@@ -67,7 +84,7 @@ struct Automaton {
 }
 
 impl Automaton {
-    fn build(keywords: Vec<(String, Vec<usize>)>) -> Option<Automaton> {
+    fn build(keywords: Keywords) -> Option<Automaton> {
         if keywords.is_empty() {
             return None;
         }
@@ -90,6 +107,10 @@ impl Automaton {
         // each match, still see every keyword occurrence.
         let searcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
+            // Hundreds of keywords are past the SIMD searcher's reach; a
+            // DFA is then faster than the default NFA. Few keywords keep the
+            // default, which picks memmem or Teddy.
+            .kind((keywords.len() > SIMD_KEYWORD_LIMIT).then_some(AhoCorasickKind::DFA))
             .build(keywords.iter().map(|(keyword, _)| keyword))
             .expect("keywords are non-empty literals, validated at rule load");
         Some(Automaton { searcher, owners })
@@ -117,8 +138,23 @@ impl Automaton {
 
 impl Prefilter {
     pub fn new(rules: &RuleSet) -> Prefilter {
-        let mut keywords: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut ungated: Keywords = Vec::new();
+        // Rules that share the same gate words share one gate.
+        let mut gated: Vec<(Vec<String>, Keywords)> = Vec::new();
         for (index, detector) in rules.detectors().iter().enumerate() {
+            let gate = &rules.rule_of(detector).gate;
+            let table = if gate.is_empty() {
+                &mut ungated
+            } else {
+                let position = match gated.iter().position(|(words, _)| words == gate) {
+                    Some(position) => position,
+                    None => {
+                        gated.push((gate.clone(), Vec::new()));
+                        gated.len() - 1
+                    }
+                };
+                &mut gated[position].1
+            };
             for keyword in &detector.keywords {
                 let spellings = if detector.keywords_ignore_case {
                     case_variants(keyword)
@@ -126,25 +162,43 @@ impl Prefilter {
                     vec![keyword.clone()]
                 };
                 for spelling in spellings {
-                    match keywords.iter_mut().find(|(k, _)| *k == spelling) {
+                    match table.iter_mut().find(|(k, _)| *k == spelling) {
                         Some((_, owners)) if owners.contains(&index) => {}
                         Some((_, owners)) => owners.push(index),
-                        None => keywords.push((spelling, vec![index])),
+                        None => table.push((spelling, vec![index])),
                     }
                 }
             }
         }
+        let gated = gated
+            .into_iter()
+            .filter_map(|(words, keywords)| {
+                let spellings: Vec<String> = words.iter().flat_map(|w| case_variants(w)).collect();
+                let words = AhoCorasick::new(&spellings)
+                    .expect("gate words are non-empty literals, validated at rule load");
+                Some(Gate {
+                    words,
+                    keywords: Automaton::build(keywords)?,
+                })
+            })
+            .collect();
         Prefilter {
             detector_count: rules.detectors().len(),
-            automaton: Automaton::build(keywords),
+            ungated: Automaton::build(ungated),
+            gated,
         }
     }
 
     /// The detectors whose keywords occur in `haystack`.
     pub fn candidates(&self, haystack: &[u8]) -> Candidates {
         let mut candidates = Candidates::none(self.detector_count);
-        if let Some(automaton) = &self.automaton {
+        if let Some(automaton) = &self.ungated {
             automaton.mark(haystack, &mut candidates);
+        }
+        for gate in &self.gated {
+            if gate.words.is_match(haystack) {
+                gate.keywords.mark(haystack, &mut candidates);
+            }
         }
         candidates
     }

@@ -123,6 +123,10 @@ pub struct RuleSpec {
     /// Rules whose findings this rule's findings replace where they overlap.
     #[serde(default)]
     pub replaces: Vec<String>,
+    /// Words (any case) a file must contain for this rule's detectors to
+    /// run at all: a cheap first filter for rules with many detectors.
+    #[serde(default)]
+    pub gate: Vec<String>,
     #[serde(default)]
     pub cwe: Vec<String>,
     pub security_severity: Option<f64>,
@@ -190,6 +194,7 @@ pub struct Rule {
     pub help: String,
     pub description: String,
     pub replaces: Vec<String>,
+    pub gate: Vec<String>,
     pub cwe: Vec<String>,
     pub security_severity: Option<f64>,
     pub precision: Precision,
@@ -202,6 +207,16 @@ impl Rule {
             return Err(RuleError::BadId {
                 source_name: source_name.into(),
                 id: spec.id.clone(),
+            });
+        }
+        if spec
+            .gate
+            .iter()
+            .any(|word| word.chars().count() < MIN_KEYWORD_LEN)
+        {
+            return Err(RuleError::BadKeywords {
+                id: format!("{} (gate)", spec.id),
+                keywords: spec.gate.clone(),
             });
         }
         if !is_kebab_case(&spec.name) {
@@ -218,6 +233,7 @@ impl Rule {
             help: reflow(&spec.help),
             description: reflow(&spec.description),
             replaces: spec.replaces.clone(),
+            gate: spec.gate.clone(),
             cwe: spec.cwe.clone(),
             security_severity: spec.security_severity,
             precision: spec.precision,
