@@ -130,15 +130,18 @@ fn collect_matches<'r>(
     source: &[u8],
     out: &mut Vec<RawMatch<'r>>,
 ) {
-    for captures in detector.regex.captures_iter(source) {
+    let Some(compiled) = detector.compiled() else {
+        return;
+    };
+    for captures in compiled.regex.captures_iter(source) {
         let group = |index: Option<usize>| index.and_then(|i| captures.get(i)).map(|m| m.range());
         let whole = captures
             .get(0)
             .expect("group 0 always participates")
             .range();
-        let span = group(detector.groups.finding).unwrap_or(whole);
-        let key_id = group(detector.groups.key_id);
-        let secret = group(detector.groups.secret);
+        let span = group(compiled.groups.finding).unwrap_or(whole);
+        let key_id = group(compiled.groups.key_id);
+        let secret = group(compiled.groups.secret);
         if let (Some(filter), Some(secret)) = (&detector.filter, &secret) {
             let key_id_bytes = key_id.clone().map(|range| &source[range]);
             if filter.is_placeholder(key_id_bytes, &source[secret.clone()]) {
@@ -202,7 +205,7 @@ impl<'s, 'i> ConditionCheck<'s, 'i> {
             None => *self
                 .whole_file
                 .entry(condition as *const Condition)
-                .or_insert_with(|| condition.regex.is_match(self.source)),
+                .or_insert_with(|| condition.regex().is_some_and(|r| r.is_match(self.source))),
             Some(lines) => {
                 let index = self.index;
                 let first = index.line_of(span.start).saturating_sub(lines);
@@ -219,9 +222,10 @@ impl<'s, 'i> ConditionCheck<'s, 'i> {
                     .line_bounds(last)
                     .1
                     .min(span.end.saturating_add(reach));
+                let window = &self.source[start..end.max(start)];
                 condition
-                    .regex
-                    .is_match(&self.source[start..end.max(start)])
+                    .regex()
+                    .is_some_and(|regex| regex.is_match(window))
             }
         }
     }

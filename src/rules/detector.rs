@@ -6,6 +6,8 @@
 //! id. Detectors are data, validated and compiled here.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::sync::OnceLock;
+
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
@@ -56,12 +58,23 @@ pub struct ConditionSpec {
     pub within_lines: Option<usize>,
 }
 
-/// A compiled [`ConditionSpec`].
+/// A validated [`ConditionSpec`].
 #[derive(Debug, Clone)]
 pub struct Condition {
     pub pattern: String,
-    pub(crate) regex: Regex,
+    regex: OnceLock<Result<Regex, String>>,
     pub within_lines: Option<usize>,
+}
+
+impl Condition {
+    /// The compiled pattern, compiled on first use; `None` only if it
+    /// exceeds the size limit (the rules test compiles every built-in one).
+    pub(crate) fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| compile_regex(&self.pattern))
+            .as_ref()
+            .ok()
+    }
 }
 
 /// A validated, compiled detector.
@@ -82,11 +95,19 @@ pub struct Detector {
     pub help: String,
     pub examples: Vec<Example>,
     pub negative_examples: Vec<Example>,
-    pub(crate) regex: Regex,
+    /// Compiled on first use: a scan only pays for the detectors whose
+    /// keywords occur (compiling all of them costs more than scanning a
+    /// small repository).
+    compiled: OnceLock<Result<Compiled, String>>,
     pub(crate) path_scope: Option<GlobSet>,
     pub(crate) filter: Option<PlaceholderFilter>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub regex: Regex,
     /// Capture group indices, resolved once so matching never looks up names.
-    pub(crate) groups: Groups,
+    pub groups: Groups,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -100,19 +121,37 @@ pub(crate) struct Groups {
 /// cleanly instead of eating memory.
 const REGEX_SIZE_LIMIT: usize = 16 * 1024 * 1024;
 
-/// Patterns are byte-oriented: `\w`, `\s`, `.` and `(?i)` are ASCII unless a
+/// Patterns are byte-oriented: `\\w`, `\\s`, `.` and `(?i)` are ASCII unless a
 /// pattern asks for `(?u)`. Source code constructs are ASCII, and Unicode
 /// classes inside counted repetitions (`[^)]{0,400}`) cost a few hundred
 /// milliseconds of start-up per scan once there are hundreds of detectors.
-fn compile_regex(pattern: &str, subject: &str) -> Result<Regex, RuleError> {
+fn compile_regex(pattern: &str) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
         .unicode(false)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Checks a pattern's syntax without compiling it (compiling waits for the
+/// first file that needs it), with the same flags as [`compile_regex`].
+fn validate_regex(pattern: &str, subject: &str) -> Result<(), RuleError> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map(drop)
         .map_err(|e| RuleError::BadPattern {
             id: subject.to_string(),
             message: e.to_string(),
         })
+}
+
+/// Whether a pattern defines the named capture group (both spellings the
+/// regex crate accepts).
+fn has_group(pattern: &str, name: &str) -> bool {
+    pattern.contains(&format!("(?P<{name}>")) || pattern.contains(&format!("(?<{name}>"))
 }
 
 impl Detector {
@@ -138,26 +177,20 @@ impl Detector {
             });
         }
 
-        let regex = compile_regex(&spec.pattern, &subject)?;
-        let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
-        let groups = Groups {
-            finding: group("finding"),
-            key_id: group("key_id"),
-            secret: group("secret"),
-        };
+        validate_regex(&spec.pattern, &subject)?;
         let help = spec
             .help
             .as_deref()
             .map_or_else(|| rule.help.clone(), reflow);
         let uses_key_id = spec.message.contains("{key_id}") || help.contains("{key_id}");
-        if uses_key_id && groups.key_id.is_none() {
+        if uses_key_id && !has_group(&spec.pattern, "key_id") {
             return Err(RuleError::Inconsistent {
                 id: subject,
                 message: "message or help uses {key_id} but the pattern has no `key_id` group"
                     .into(),
             });
         }
-        if spec.filter.is_some() && groups.secret.is_none() {
+        if spec.filter.is_some() && !has_group(&spec.pattern, "secret") {
             return Err(RuleError::Inconsistent {
                 id: subject,
                 message: "a [filter] needs a `secret` group in the pattern".into(),
@@ -168,9 +201,10 @@ impl Detector {
             specs
                 .into_iter()
                 .map(|c| {
+                    validate_regex(&c.pattern, &subject)?;
                     Ok(Condition {
-                        regex: compile_regex(&c.pattern, &subject)?,
                         pattern: c.pattern,
+                        regex: OnceLock::new(),
                         within_lines: c.within_lines,
                     })
                 })
@@ -194,11 +228,47 @@ impl Detector {
             help,
             examples: spec.examples,
             negative_examples: spec.negative_examples,
-            regex,
+            compiled: OnceLock::new(),
             path_scope,
             filter: spec.filter.map(PlaceholderFilter::new),
-            groups,
         })
+    }
+
+    /// The compiled pattern and its groups, compiled on first use. `None`
+    /// only for a pattern that parses but exceeds the size limit; the rules
+    /// test compiles every built-in detector, so that never ships.
+    pub(crate) fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| {
+                let regex = compile_regex(&self.pattern)?;
+                let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
+                let groups = Groups {
+                    finding: group("finding"),
+                    key_id: group("key_id"),
+                    secret: group("secret"),
+                };
+                Ok(Compiled { regex, groups })
+            })
+            .as_ref()
+            .ok()
+    }
+
+    /// Compiles the pattern and every condition now, reporting what fails.
+    pub fn compile_error(&self) -> Option<String> {
+        self.compiled();
+        if let Some(Err(error)) = self.compiled.get() {
+            return Some(error.clone());
+        }
+        self.requires
+            .iter()
+            .chain(&self.unless)
+            .find_map(|condition| {
+                condition.regex();
+                condition
+                    .regex
+                    .get()
+                    .and_then(|r| r.as_ref().err().cloned())
+            })
     }
 
     /// Whether this detector runs on a file at `path` (relative, `/`-separated).

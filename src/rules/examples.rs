@@ -11,6 +11,8 @@ use crate::scanner::Scanner;
 /// is the rule id, with the framework when the detector names one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExampleFailure {
+    /// A pattern that parses but does not compile (too large).
+    NotCompiled { detector: String, message: String },
     /// A detector must show at least one example and one negative example.
     Missing {
         detector: String,
@@ -33,6 +35,9 @@ pub enum ExampleFailure {
 impl fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ExampleFailure::NotCompiled { detector, message } => {
+                write!(f, "{detector}: pattern does not compile: {message}")
+            }
             ExampleFailure::Missing { detector, which } => {
                 write!(
                     f,
@@ -78,6 +83,12 @@ pub fn check(rules: &RuleSet) -> Vec<ExampleFailure> {
             Some(framework) => format!("{} ({framework})", rule.id),
             None => rule.id.clone(),
         };
+        if let Some(message) = detector.compile_error() {
+            failures.push(ExampleFailure::NotCompiled {
+                detector: name.clone(),
+                message,
+            });
+        }
         if detector.examples.is_empty() {
             failures.push(ExampleFailure::Missing {
                 detector: name.clone(),

@@ -131,6 +131,24 @@ fn broken_rules_are_typed_errors() {
 }
 
 #[test]
+fn a_pattern_too_large_to_compile_is_reported_not_skipped() {
+    // It parses, so it loads; compiling waits for first use, and the check
+    // (which the test suite runs on every built-in rule) reports it.
+    let text = rule_file(
+        "DEMO001",
+        r"TOKEN_(?:a{1000}){1000}{100}",
+        r#""TOKEN_""#,
+        r#""x""#,
+    );
+    let rules = RuleSet::from_sources([("demo.toml", text.as_str())]).unwrap();
+    let failures = examples::check(&rules);
+    assert!(
+        matches!(failures.first(), Some(ExampleFailure::NotCompiled { .. })),
+        "{failures:?}"
+    );
+}
+
+#[test]
 fn rules_command_lists_every_rule() {
     let output = katscan().arg("rules").output().unwrap();
     assert_eq!(exit_code(&output), 0);
