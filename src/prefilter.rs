@@ -42,6 +42,12 @@ impl Candidates {
         self.remaining == 0
     }
 
+    /// Drops the gate pseudo-detectors, keeping the real ones.
+    fn truncate(&mut self, detector_count: usize) {
+        self.hit.truncate(detector_count);
+        self.remaining = self.hit.iter().filter(|hit| !**hit).count();
+    }
+
     pub fn contains(&self, rule: usize) -> bool {
         self.hit[rule]
     }
@@ -55,11 +61,12 @@ impl Candidates {
 #[derive(Debug)]
 pub struct Prefilter {
     detector_count: usize,
-    /// Keywords of detectors whose rule has no gate (KAT001's `kat_live_`).
-    ungated: Option<Automaton>,
+    /// One pass over every file: the keywords of detectors whose rule has
+    /// no gate (KAT001's `kat_live_`) and the gate words, which mark the
+    /// pseudo-detector `detector_count + gate index`.
+    first: Option<Automaton>,
     /// Rules with a `gate` (the CORS family): their many keywords are only
-    /// searched in files that contain a gate word, found by a small
-    /// automaton that keeps the SIMD searcher.
+    /// searched in files where the first pass saw a gate word.
     gated: Vec<Gate>,
 }
 
@@ -71,7 +78,6 @@ const SIMD_KEYWORD_LIMIT: usize = 64;
 
 #[derive(Debug)]
 struct Gate {
-    words: AhoCorasick,
     keywords: Automaton,
 }
 
@@ -170,36 +176,41 @@ impl Prefilter {
                 }
             }
         }
-        let gated = gated
-            .into_iter()
-            .filter_map(|(words, keywords)| {
-                let spellings: Vec<String> = words.iter().flat_map(|w| case_variants(w)).collect();
-                let words = AhoCorasick::new(&spellings)
-                    .expect("gate words are non-empty literals, validated at rule load");
-                Some(Gate {
-                    words,
-                    keywords: Automaton::build(keywords)?,
-                })
-            })
-            .collect();
+        let detector_count = rules.detectors().len();
+        let mut first = ungated;
+        let mut gates = Vec::new();
+        for (words, keywords) in gated {
+            let Some(keywords) = Automaton::build(keywords) else {
+                continue;
+            };
+            let pseudo = detector_count + gates.len();
+            for spelling in words.iter().flat_map(|w| case_variants(w)) {
+                match first.iter_mut().find(|(k, _)| *k == spelling) {
+                    Some((_, owners)) => owners.push(pseudo),
+                    None => first.push((spelling, vec![pseudo])),
+                }
+            }
+            gates.push(Gate { keywords });
+        }
         Prefilter {
-            detector_count: rules.detectors().len(),
-            ungated: Automaton::build(ungated),
-            gated,
+            detector_count,
+            first: Automaton::build(first),
+            gated: gates,
         }
     }
 
     /// The detectors whose keywords occur in `haystack`.
     pub fn candidates(&self, haystack: &[u8]) -> Candidates {
-        let mut candidates = Candidates::none(self.detector_count);
-        if let Some(automaton) = &self.ungated {
+        let mut candidates = Candidates::none(self.detector_count + self.gated.len());
+        if let Some(automaton) = &self.first {
             automaton.mark(haystack, &mut candidates);
         }
-        for gate in &self.gated {
-            if gate.words.is_match(haystack) {
+        for (index, gate) in self.gated.iter().enumerate() {
+            if candidates.contains(self.detector_count + index) {
                 gate.keywords.mark(haystack, &mut candidates);
             }
         }
+        candidates.truncate(self.detector_count);
         candidates
     }
 }
