@@ -1,4 +1,7 @@
-//! One Aho-Corasick pass over a file decides which detectors run on it.
+//! Keyword automata decide which detectors run on a file: one pass over
+//! every file finds ungated keywords (`kat_live_`) and gate words; the
+//! keywords of gated rules (hundreds of CORS detectors) are only searched
+//! in files where a gate word occurred.
 //!
 //! Rule regexes are comparatively expensive; almost every file in a tree
 //! contains none of the rule keywords, so the whole rule set costs about one
@@ -300,6 +303,22 @@ pattern = "x"
         // `defghi` starts inside the match of `abcdef`.
         let hit = prefilter.candidates(b"..abcdefghi..");
         assert!(hit.contains(2) && hit.contains(3) && !hit.contains(0));
+    }
+
+    #[test]
+    fn gated_detectors_only_run_where_a_gate_word_occurs() {
+        let rules = RuleSet::builtin().unwrap();
+        let prefilter = Prefilter::new(&rules);
+        let is_cors = |i: usize| rules.rule_of(&rules.detectors()[i]).id.starts_with("CORS");
+        let cors_candidates = |text: &[u8]| {
+            let hit = prefilter.candidates(text);
+            (0..rules.detectors().len())
+                .filter(|&i| hit.contains(i) && is_cors(i))
+                .count()
+        };
+        assert!(cors_candidates(b"app.add_middleware(CORSMiddleware, allow_origins=['*'])") > 0);
+        // The same keywords without cors, origin or access-control nearby.
+        assert_eq!(cors_candidates(b"x = ['*']; y = 'null'; z = '*'"), 0);
     }
 
     #[test]
