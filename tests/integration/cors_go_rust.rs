@@ -4,12 +4,10 @@
 //! comments that mention the permissive calls sit beside the planted
 //! permissive configurations in the same projects.
 
-use crate::support::{expected, fixture, locations, scan_json};
+use crate::support::assert_fixture_findings;
 
 fn assert_findings(project: &str, rows: &[(&str, u64, &str)]) {
-    let (document, code) = scan_json(&fixture(&format!("cors-go_rust/{project}")), &[]);
-    assert_eq!(locations(&document), expected(rows), "{project}");
-    assert_eq!(code, if rows.is_empty() { 0 } else { 1 }, "{project}");
+    assert_fixture_findings(&format!("cors-go_rust/{project}"), rows);
 }
 
 #[test]

@@ -2,14 +2,10 @@
 //! project per family under `fixtures/cors-infra/`, permissive and safe
 //! variants side by side. Every expected finding, and nothing else.
 
-use crate::support::{expected, fixture, locations, scan_json};
+use crate::support::{assert_fixture_findings, fixture, scan_json};
 
 fn assert_findings(project: &str, rows: &[(&str, u64, &str)]) {
-    let (document, code) = scan_json(&fixture(&format!("cors-infra/{project}")), &[]);
-    assert_eq!(locations(&document), expected(rows), "{project}");
-    // CORS001 and CORS005 are warnings, the rest errors: with the default
-    // `--fail-on warning` any finding fails the scan.
-    assert_eq!(code, if rows.is_empty() { 0 } else { 1 }, "{project}");
+    assert_fixture_findings(&format!("cors-infra/{project}"), rows);
 }
 
 #[test]

@@ -5,17 +5,10 @@
 //! regexes, guarded reflection, commented-out code) sit beside the
 //! permissive ones in the same files.
 
-use crate::support::{expected, fixture, locations, scan_json};
+use crate::support::{assert_fixture_findings, fixture, scan_json};
 
 fn assert_findings(project: &str, rows: &[(&str, u64, &str)]) {
-    let (document, code) = scan_json(&fixture(&format!("cors-javascript/{project}")), &[]);
-    assert_eq!(
-        locations(&document),
-        expected(rows),
-        "findings in {project}"
-    );
-    let want_code = if rows.is_empty() { 0 } else { 1 };
-    assert_eq!(code, want_code, "exit code for {project}");
+    assert_fixture_findings(&format!("cors-javascript/{project}"), rows);
 }
 
 #[test]

@@ -96,3 +96,20 @@ pub fn stdout_and_stderr(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Scans `fixtures/<project>` and asserts its exact findings, and the exit
+/// status they imply: with the default `--fail-on warning` any finding
+/// (CORS001 and CORS005 are warnings, the rest errors) fails the scan.
+pub fn assert_fixture_findings(project: &str, rows: &[(&str, u64, &str)]) {
+    let (document, code) = scan_json(&fixture(project), &[]);
+    assert_eq!(
+        locations(&document),
+        expected(rows),
+        "findings in {project}"
+    );
+    assert_eq!(
+        code,
+        if rows.is_empty() { 0 } else { 1 },
+        "exit status for {project}"
+    );
+}
