@@ -2,8 +2,9 @@
 //!
 //! The pipeline, one module per stage: [`walk`] enumerates and reads files
 //! in parallel and [`decode`] undoes byte order marks; [`scanner`] runs the
-//! [`rules`] over each buffer, gated by the keyword [`prefilter`]; matches
-//! become redacted [`finding`]s with [`location`]s and [`snippet`]s; a
+//! [`rules`]' detectors over each buffer, gated by the keyword [`prefilter`],
+//! skipping matches in [`comments`] where a detector asks; matches become
+//! redacted [`finding`]s with [`location`]s and [`snippet`]s; a
 //! [`report`]er writes them. The library never prints and never exits: the
 //! `katscan` binary owns the terminal and the exit code.
 

@@ -34,9 +34,9 @@ impl Candidates {
         }
     }
 
-    fn mark(&mut self, rule: usize) {
-        if !self.hit[rule] {
-            self.hit[rule] = true;
+    fn mark(&mut self, detector: usize) {
+        if !self.hit[detector] {
+            self.hit[detector] = true;
             self.remaining -= 1;
         }
     }
@@ -51,8 +51,8 @@ impl Candidates {
         self.remaining = self.hit.iter().filter(|hit| !**hit).count();
     }
 
-    pub fn contains(&self, rule: usize) -> bool {
-        self.hit[rule]
+    pub fn contains(&self, detector: usize) -> bool {
+        self.hit[detector]
     }
 
     pub fn is_empty(&self) -> bool {

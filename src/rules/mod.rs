@@ -1,7 +1,7 @@
 //! Rules are data: the TOML schema (`rules/README.md`), its validation and
 //! compilation into matchers.
 //!
-//! Built-in rules are the `rules/*.toml` files embedded by `build.rs`. The
+//! Built-in rules are the `rules/**/*.toml` files embedded by `build.rs`. The
 //! same schema will serve user rules from `.katscan.toml`, so every check a
 //! rule author can get wrong is a typed [`RuleError`], never a panic.
 
