@@ -15,8 +15,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use detector::{Condition, Detector, DetectorSpec};
-pub use filter::PlaceholderFilter;
+pub use detector::{Condition, ConditionSpec, Detector, DetectorSpec};
+pub use filter::{FilterSpec, PlaceholderFilter};
 
 /// The TOML sources compiled into the binary: `(file name, contents)`.
 const BUILTIN_SOURCES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
