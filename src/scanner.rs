@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::comments::{self, CommentLexer};
-use crate::finding::{Finding, MASK, fingerprint};
+use crate::finding::{Finding, fingerprint};
 use crate::location::LineIndex;
 use crate::prefilter::Prefilter;
 use crate::rules::{Condition, Detector, Rule, RuleSet};
@@ -42,10 +42,6 @@ impl<'r> Scanner<'r> {
         }
     }
 
-    pub fn rules(&self) -> &'r RuleSet {
-        self.rules
-    }
-
     /// All findings in `source`, the contents of the file at `path`
     /// (relative, `/`-separated; used for path scopes, comment syntax and
     /// reports).
@@ -64,6 +60,14 @@ impl<'r> Scanner<'r> {
         if matches.is_empty() {
             return Vec::new();
         }
+        // Every secret any detector saw is masked wherever it shows, also
+        // when its own match is filtered out below or when another rule's
+        // span (a multi-line CORS construct) covers it.
+        let masks = if self.redact {
+            Masks::new(matches.iter().filter_map(|m| m.secret.clone()))
+        } else {
+            Masks::default()
+        };
 
         // Ascending offsets let the comment lexer and the line index work
         // in one forward pass.
@@ -77,17 +81,12 @@ impl<'r> Scanner<'r> {
             return Vec::new();
         }
 
-        let masks = if self.redact {
-            Masks::new(matches.iter().filter_map(|m| m.secret.clone()))
-        } else {
-            Masks::default()
-        };
-        let mut findings: Vec<Finding> = matches
+        // Already in offset order; the walker sorts across files by path,
+        // line, column and rule.
+        matches
             .into_iter()
             .map(|m| self.finding(path, source, &index, &masks, m))
-            .collect();
-        findings.sort_by(Finding::order);
-        findings
+            .collect()
     }
 
     fn finding(
@@ -102,11 +101,7 @@ impl<'r> Scanner<'r> {
             .key_id
             .map(|range| String::from_utf8_lossy(&source[range]).into_owned());
         let matched_raw = &source[m.span.clone()];
-        let mut matched = matched_raw.to_vec();
-        if let (true, Some(secret)) = (self.redact, &m.secret) {
-            let relative = secret.start - m.span.start..secret.end - m.span.start;
-            matched[relative].fill(MASK as u8);
-        }
+        let matched = masks.masked(source, m.span.clone());
         Finding {
             rule_id: m.rule.id.clone(),
             rule_name: m.rule.name.clone(),
@@ -345,6 +340,25 @@ mod tests {
             key()
         );
         assert_eq!(rule_ids("app.py", &source), vec![("KAT001".to_string(), 2)]);
+    }
+
+    #[test]
+    fn a_span_that_covers_someone_elses_key_shows_it_masked() {
+        // A multi-line construct reported by one rule can contain a key
+        // found by another; the key's secret must not leak through the
+        // construct's `match` text or its snippet.
+        let demo = "id = \"DEMO001\"\nname = \"demo\"\nlevel = \"warning\"\nsummary = \"s\"\n\
+                    help = \"h\"\ndescription = \"d\"\nprecision = \"low\"\n[[detector]]\n\
+                    message = \"config block\"\nkeywords = [\"config {\"]\n\
+                    pattern = 'config \\{[^}]*\\}'\n";
+        let kat001 = include_str!("../rules/kat001-live-key.toml");
+        let rules = RuleSet::from_sources([("demo.toml", demo), ("kat001.toml", kat001)]).unwrap();
+        let source = format!("config {{\n  key = \"{}\"\n}}\n", key());
+        let findings = Scanner::new(&rules, true).scan("app.conf", source.as_bytes());
+        let block = findings.iter().find(|f| f.rule_id == "DEMO001").unwrap();
+        assert!(block.matched.contains(KEY_ID), "{}", block.matched);
+        assert!(!block.matched.contains(SECRET), "{}", block.matched);
+        assert!(!block.snippet.text.contains(SECRET));
     }
 
     #[test]

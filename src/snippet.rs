@@ -58,6 +58,17 @@ impl Masks {
         let count = self.0[first..].partition_point(|mask| mask.start < range.end);
         &self.0[first..first + count]
     }
+
+    /// `source[range]`, with every masked byte in it shown as `*`.
+    pub fn masked(&self, source: &[u8], range: Range<usize>) -> Vec<u8> {
+        let mut bytes = source[range.clone()].to_vec();
+        for mask in self.overlapping(&range) {
+            let start = mask.start.max(range.start);
+            let end = mask.end.min(range.end);
+            bytes[start - range.start..end - range.start].fill(MASK as u8);
+        }
+        bytes
+    }
 }
 
 /// Builds the snippet for the match `span` of `source`, with `masks` shown
@@ -161,14 +172,7 @@ fn is_utf8_continuation(byte: u8) -> bool {
 /// Appends `source[range]` with masks applied, invalid UTF-8 replaced and
 /// control characters neutralised.
 fn push_display(out: &mut String, source: &[u8], range: Range<usize>, masks: &Masks) {
-    let mut bytes = source[range.clone()].to_vec();
-    for mask in masks.overlapping(&range) {
-        let start = mask.start.max(range.start);
-        let end = mask.end.min(range.end);
-        if start < end {
-            bytes[start - range.start..end - range.start].fill(MASK as u8);
-        }
-    }
+    let bytes = masks.masked(source, range);
     for c in String::from_utf8_lossy(&bytes).chars() {
         out.push(printable(c));
     }

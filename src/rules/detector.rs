@@ -277,11 +277,6 @@ impl Detector {
             .as_ref()
             .is_none_or(|scope| scope.is_match(path))
     }
-
-    /// Index of the reported rule in `RuleSet::rules()`.
-    pub fn rule_index(&self) -> usize {
-        self.rule
-    }
 }
 
 fn compile_globs(globs: &[String], subject: &str) -> Result<Option<GlobSet>, RuleError> {
