@@ -197,6 +197,7 @@ mod tests {
         let api = write(root, "web/pages/api/search.ts", "export default 1");
         let server_component = write(root, "web/app/page.ts", "export default 1");
         let client_component = write(root, "web/app/ui.ts", "'use client'\nexport default 1");
+        let component = write(root, "web/components/Card.tsx", "export default 1");
         let classifier = Classifier::builtin().unwrap();
         assert_eq!(side(&classifier, &page, "x"), Some(Side::Client));
         assert_eq!(side(&classifier, &api, "x"), Some(Side::Server));
@@ -210,6 +211,17 @@ mod tests {
                 &client_component,
                 "'use client'\nexport default 1"
             ),
+            Some(Side::Client)
+        );
+
+        // Before the app router: a pages-router project's components are
+        // browser code; with a root layout they are server components.
+        assert_eq!(side(&classifier, &component, "x"), Some(Side::Client));
+        write(root, "web/app/layout.tsx", "export default 1");
+        let classifier = Classifier::builtin().unwrap();
+        assert_eq!(side(&classifier, &component, "x"), Some(Side::Server));
+        assert_eq!(
+            side(&classifier, &component, "\"use client\";\nexport default 1"),
             Some(Side::Client)
         );
 
