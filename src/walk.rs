@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::mem;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ignore::overrides::OverrideBuilder;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
@@ -43,6 +43,34 @@ pub struct WalkOptions {
     /// Worker threads; 0 picks a number from the available cores.
     pub threads: usize,
     pub follow_symlinks: bool,
+    /// Further paths not to scan, decided by the caller: a config file's
+    /// excludes, which are relative to the config file's directory rather
+    /// than to the current one.
+    pub exclude_filter: Option<ExcludeFilter>,
+}
+
+/// A caller's predicate on walked paths: `(path as walked, is a directory)`
+/// to true to skip it (and, for a directory, everything below it). Paths
+/// given on the command line are always scanned, as with `excludes`.
+#[derive(Clone)]
+pub struct ExcludeFilter(Arc<ExcludeFn>);
+
+type ExcludeFn = dyn Fn(&Path, bool) -> bool + Send + Sync;
+
+impl ExcludeFilter {
+    pub fn new(excludes: impl Fn(&Path, bool) -> bool + Send + Sync + 'static) -> Self {
+        ExcludeFilter(Arc::new(excludes))
+    }
+
+    pub fn excludes(&self, path: &Path, is_dir: bool) -> bool {
+        (self.0)(path, is_dir)
+    }
+}
+
+impl fmt::Debug for ExcludeFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExcludeFilter(..)")
+    }
 }
 
 impl Default for WalkOptions {
@@ -54,6 +82,7 @@ impl Default for WalkOptions {
             max_file_size: 64 * 1024 * 1024,
             threads: 0,
             follow_symlinks: false,
+            exclude_filter: None,
         }
     }
 }
@@ -202,6 +231,7 @@ fn build_walker(options: &WalkOptions) -> Result<ignore::WalkParallel, WalkError
         builder.add(path);
     }
     let respect = options.respect_ignore_files;
+    let exclude_filter = options.exclude_filter.clone();
     builder
         // Hidden files matter here: `.env`, `.github/workflows`, `.npmrc`.
         .hidden(false)
@@ -213,7 +243,13 @@ fn build_walker(options: &WalkOptions) -> Result<ignore::WalkParallel, WalkError
         .follow_links(options.follow_symlinks)
         .threads(options.threads)
         // Git's object store is compressed and not ours to scan.
-        .filter_entry(|entry| entry.depth() == 0 || entry.file_name() != ".git");
+        .filter_entry(move |entry| {
+            entry.depth() == 0
+                || (entry.file_name() != ".git"
+                    && !exclude_filter.as_ref().is_some_and(|filter| {
+                        filter.excludes(entry.path(), entry.file_type().is_some_and(|t| t.is_dir()))
+                    }))
+        });
     if respect {
         builder.add_custom_ignore_filename(IGNORE_FILE_NAME);
     }

@@ -395,6 +395,126 @@ impl RuleSet {
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.rules.iter().position(|rule| rule.id == id)
     }
+
+    /// Adds a rule defined outside the built-in files (a custom rule in
+    /// `.katscan.toml`). It is validated like a built-in rule, must not
+    /// reuse an id or name, may only bring detectors for itself, and its
+    /// detectors are compiled now: a user's pattern that does not compile
+    /// is an error at load, not a silently dead rule. On error the set is
+    /// unchanged.
+    pub fn add_rule(&mut self, spec: RuleSpec, source_name: &str) -> Result<(), AddRuleError> {
+        let whole_rule = |error| AddRuleError {
+            detector: None,
+            error,
+        };
+        let rule = Rule::from_spec(&spec, source_name).map_err(whole_rule)?;
+        if self.rules.iter().any(|r| r.id == rule.id) {
+            return Err(whole_rule(RuleError::DuplicateId { id: rule.id }));
+        }
+        if self.rules.iter().any(|r| r.name == rule.name) {
+            return Err(whole_rule(RuleError::DuplicateName {
+                id: rule.id,
+                name: rule.name,
+            }));
+        }
+        if let Some(unknown) = rule.replaces.iter().find(|id| self.get(id).is_none()) {
+            return Err(whole_rule(RuleError::Inconsistent {
+                id: rule.id.clone(),
+                message: format!("replaces unknown rule `{unknown}`"),
+            }));
+        }
+        if spec.detectors.is_empty() {
+            return Err(whole_rule(RuleError::Inconsistent {
+                id: rule.id,
+                message: "the rule has no detector".into(),
+            }));
+        }
+
+        let index = self.rules.partition_point(|r| r.id < rule.id);
+        let mut detectors = Vec::with_capacity(spec.detectors.len());
+        for (position, detector) in spec.detectors.into_iter().enumerate() {
+            let in_detector = |error| AddRuleError {
+                detector: Some(position),
+                error,
+            };
+            if let Some(other) = detector.rule.as_ref().filter(|named| **named != rule.id) {
+                return Err(in_detector(RuleError::Inconsistent {
+                    id: rule.id.clone(),
+                    message: format!(
+                        "a custom rule's detectors report that rule, not `{other}` \
+                         (define your own rule instead)"
+                    ),
+                }));
+            }
+            let detector =
+                Detector::compile(detector, index, &rule, source_name).map_err(in_detector)?;
+            if let Some(message) = detector.compile_error() {
+                return Err(in_detector(RuleError::BadPattern {
+                    id: rule.id.clone(),
+                    message,
+                }));
+            }
+            detectors.push(detector);
+        }
+
+        for detector in &mut self.detectors {
+            if detector.rule >= index {
+                detector.rule += 1;
+            }
+        }
+        self.rules.insert(index, rule);
+        self.detectors.extend(detectors);
+        // Stable: built-in detectors keep their order, the new ones follow.
+        self.detectors.sort_by_key(|d| d.rule);
+        Ok(())
+    }
+
+    /// Removes a rule and its detectors; false if there is no such rule.
+    /// Rules that replace it keep working: a replacement of a rule that
+    /// never reports simply never happens.
+    pub fn disable(&mut self, id: &str) -> bool {
+        let Some(index) = self.rules.iter().position(|rule| rule.id == id) else {
+            return false;
+        };
+        self.rules.remove(index);
+        self.detectors.retain(|d| d.rule != index);
+        for detector in &mut self.detectors {
+            if detector.rule > index {
+                detector.rule -= 1;
+            }
+        }
+        true
+    }
+
+    /// Changes the level of a rule (and so of its findings); false if there
+    /// is no such rule.
+    pub fn set_level(&mut self, id: &str, level: Level) -> bool {
+        match self.rules.iter_mut().find(|rule| rule.id == id) {
+            Some(rule) => {
+                rule.level = level;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Why [`RuleSet::add_rule`] refused a rule: the error, and which of the
+/// rule's detectors (0-based, as written) it concerns, if one.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct AddRuleError {
+    pub detector: Option<usize>,
+    pub error: RuleError,
+}
+
+/// Checks that a detector or condition pattern parses, with the flags
+/// detectors use; the message says what is wrong.
+pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    detector::validate_regex(pattern, "").map_err(|error| match error {
+        RuleError::BadPattern { message, .. } => message,
+        other => other.to_string(),
+    })
 }
 
 /// Joins the hard-wrapped lines of each Markdown paragraph, so every
