@@ -13,10 +13,16 @@ use katscan::walk::{self, ScanReport, WalkOptions};
 use katscan::{Level, Scanner};
 
 use super::args::{ColorChoice, FailOn, Format, ScanArgs};
-use super::{ExitStatus, builtin_rules, print_error};
+use super::{ExitStatus, builtin_rules, config, print_error};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
-    let Some(rules) = builtin_rules() else {
+    let Some(mut rules) = builtin_rules() else {
+        return ExitStatus::Error;
+    };
+    let color = use_color(args.color);
+    let Ok(config) =
+        config::load_for_scan(&args.config, &args.paths, &mut rules, args.verbose, color)
+    else {
         return ExitStatus::Error;
     };
     let scanner = Scanner::new(&rules, !args.no_redact);
@@ -27,16 +33,20 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         max_file_size: args.max_file_size,
         threads: args.threads,
         follow_symlinks: args.follow_symlinks,
+        exclude_filter: config::exclude_filter(config.as_ref()),
     };
 
     let started = Instant::now();
-    let report = match walk::scan(&scanner, &options) {
+    let mut report = match walk::scan(&scanner, &options) {
         Ok(report) => report,
         Err(error) => {
             print_error(&error);
             return ExitStatus::Error;
         }
     };
+    if let Some(config) = &config {
+        config::remove_allowed_findings(&mut report, config, args.verbose);
+    }
     let input = ReportInput {
         rules: &rules,
         report: &report,
