@@ -592,6 +592,99 @@ mod tests {
         );
     }
 
+    fn custom_spec(id: &str, name: &str) -> RuleSpec {
+        toml::from_str(&format!(
+            "id = \"{id}\"\nname = \"{name}\"\nlevel = \"note\"\nsummary = \"s\"\n\
+             help = \"h\"\ndescription = \"d\"\nprecision = \"low\"\n\
+             [[detector]]\nmessage = \"m\"\nkeywords = [\"zzz_token_\"]\n\
+             pattern = 'zzz_token_[0-9]+'\n"
+        ))
+        .unwrap()
+    }
+
+    /// Each detector's (rule id, pattern), to check that adding and removing
+    /// rules never makes a detector report another rule.
+    fn reported_rules(rules: &RuleSet) -> Vec<(String, String)> {
+        let mut pairs: Vec<_> = rules
+            .detectors()
+            .iter()
+            .map(|d| (rules.rule_of(d).id.clone(), d.pattern.clone()))
+            .collect();
+        pairs.sort();
+        pairs
+    }
+
+    #[test]
+    fn adding_and_disabling_rules_keeps_detectors_on_their_rules() {
+        let mut rules = RuleSet::builtin().unwrap();
+        let mut before = reported_rules(&rules);
+        // Sorts first, so every built-in rule index shifts.
+        rules
+            .add_rule(custom_spec("AAA001", "first"), "test")
+            .unwrap();
+        assert_eq!(rules.rules()[0].id, "AAA001");
+        before.push(("AAA001".into(), "zzz_token_[0-9]+".into()));
+        before.sort();
+        assert_eq!(reported_rules(&rules), before);
+
+        assert!(rules.disable("CORS002"));
+        assert!(!rules.disable("CORS002"));
+        before.retain(|(id, _)| id != "CORS002");
+        assert_eq!(reported_rules(&rules), before);
+        assert!(rules.rules().windows(2).all(|w| w[0].id < w[1].id));
+        assert!(rules.detectors().windows(2).all(|w| w[0].rule <= w[1].rule));
+
+        assert!(rules.set_level("AAA001", Level::Error));
+        assert_eq!(rules.get("AAA001").unwrap().level, Level::Error);
+        assert!(!rules.set_level("NOPE001", Level::Error));
+    }
+
+    #[test]
+    fn added_rules_need_a_free_id_and_name_and_a_compiling_pattern() {
+        let mut rules = RuleSet::builtin().unwrap();
+        let count = rules.detectors().len();
+        let taken_id = rules.add_rule(custom_spec("KAT001", "other"), "test");
+        assert!(matches!(
+            taken_id,
+            Err(AddRuleError {
+                detector: None,
+                error: RuleError::DuplicateId { .. }
+            })
+        ));
+        let taken_name = rules.add_rule(custom_spec("ABC001", "live-key"), "test");
+        assert!(matches!(
+            taken_name,
+            Err(AddRuleError {
+                error: RuleError::DuplicateName { .. },
+                ..
+            })
+        ));
+        let mut bad = custom_spec("ABC002", "bad");
+        bad.detectors[0].pattern = "zzz_token_(".into();
+        assert!(matches!(
+            rules.add_rule(bad, "test"),
+            Err(AddRuleError {
+                detector: Some(0),
+                error: RuleError::BadPattern { .. }
+            })
+        ));
+        let mut huge = custom_spec("ABC003", "huge");
+        huge.detectors[0].pattern = "zzz_token_\\w{1000}{1000}".into();
+        assert!(matches!(
+            rules.add_rule(huge, "test"),
+            Err(AddRuleError {
+                detector: Some(0),
+                error: RuleError::BadPattern { .. }
+            })
+        ));
+        assert_eq!(
+            rules.detectors().len(),
+            count,
+            "a refused rule changes nothing"
+        );
+        assert!(rules.get("ABC002").is_none() && rules.get("ABC003").is_none());
+    }
+
     #[test]
     fn names_are_kebab_case() {
         assert!(is_kebab_case("live-key"));
