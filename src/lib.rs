@@ -10,13 +10,16 @@
 
 pub mod comments;
 pub mod decode;
+pub mod exclude;
 pub mod finding;
+pub mod git;
 pub mod location;
 pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod scanner;
 pub mod snippet;
+pub mod staged;
 pub mod walk;
 
 pub use finding::Finding;

@@ -2,8 +2,10 @@
 //! terminal (colour, stderr, files); the library only returns data.
 
 mod args;
+mod hook;
 mod rules;
 mod scan;
+mod staged;
 
 use std::fmt::Display;
 use std::process::ExitCode;
@@ -48,6 +50,8 @@ pub fn run() -> ExitStatus {
     };
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Staged(args) => staged::run(&args),
+        Command::InstallHook(args) => hook::run(&args),
         Command::Rules(args) => rules::list(&args),
         Command::Explain { rule } => rules::explain(&rule),
     }

@@ -1,0 +1,55 @@
+//! `katscan staged`: the index -> one reporter -> status, like `scan`.
+
+use std::env;
+use std::time::Instant;
+
+use katscan::Scanner;
+use katscan::git::GitError;
+use katscan::staged::{self, StagedError, StagedOptions};
+
+use super::args::StagedArgs;
+use super::scan::{Reporting, finish};
+use super::{ExitStatus, builtin_rules, print_error};
+
+pub fn run(args: &StagedArgs) -> ExitStatus {
+    let Some(rules) = builtin_rules() else {
+        return ExitStatus::Error;
+    };
+    let dir = match env::current_dir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            print_error(&format!("cannot read the current directory: {error}"));
+            return ExitStatus::Error;
+        }
+    };
+    let scanner = Scanner::new(&rules, !args.no_redact);
+    let options = StagedOptions {
+        dir,
+        respect_ignore_files: !args.no_ignore,
+        excludes: args.exclude.clone(),
+        max_file_size: args.max_file_size,
+    };
+
+    let started = Instant::now();
+    let report = match staged::scan(&scanner, &options) {
+        Ok(report) => report,
+        Err(StagedError::Git(error @ GitError::NotARepository { .. })) => {
+            print_error(&format!(
+                "{error}; `katscan staged` scans a git index (use `katscan scan` for plain files)"
+            ));
+            return ExitStatus::Error;
+        }
+        Err(error) => {
+            print_error(&error);
+            return ExitStatus::Error;
+        }
+    };
+    let reporting = Reporting {
+        format: args.format,
+        output: args.output.as_deref(),
+        fail_on: args.fail_on,
+        color: args.color,
+        verbose: args.verbose,
+    };
+    finish(&rules, &report, started.elapsed(), &reporting)
+}
