@@ -7,6 +7,10 @@
 //! redacted [`finding`]s with [`location`]s and [`snippet`]s; a
 //! [`report`]er writes them. The library never prints and never exits: the
 //! `katscan` binary owns the terminal and the exit code.
+//!
+//! Besides the walk, [`staged`] scans the blobs in git's index through
+//! [`git`]. Paths not reached by a walk (staged files, paths named with
+//! `--force-exclude`) are checked against ignore files by [`exclude`].
 
 pub mod comments;
 pub mod decode;

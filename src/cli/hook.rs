@@ -96,3 +96,15 @@ fn write_executable(path: &Path, contents: &str) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hook_carries_the_marker_and_runs_staged() {
+        assert!(HOOK.starts_with("#!/bin/sh\n"));
+        assert!(HOOK.contains(MARKER));
+        assert!(HOOK.trim_end().ends_with("exec katscan staged"));
+    }
+}

@@ -161,6 +161,25 @@ fn core_hooks_path_is_respected() {
 }
 
 #[test]
+fn a_linked_worktree_uses_the_repository_hooks() {
+    let repo = git_repo();
+    write(repo.path(), "a.txt", "a\n");
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "base"]);
+    let worktree = repo.path().join("wt");
+    git(repo.path(), &["worktree", "add", "-q", "wt"]);
+    let output = install(&worktree, &[]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    // Git runs the common hooks directory's hooks in every worktree.
+    assert!(hook_path(repo.path()).is_file());
+
+    write(&worktree, "leak.txt", format!("{}\n", key()));
+    git(&worktree, &["add", "."]);
+    let output = commit(&worktree, path_with_katscan());
+    assert!(!output.status.success(), "{}", stdout_and_stderr(&output));
+}
+
+#[test]
 fn outside_a_repository_is_a_clear_error() {
     let dir = tempfile::TempDir::new().unwrap();
     let output = install(dir.path(), &[]);
