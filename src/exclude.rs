@@ -109,7 +109,12 @@ impl Excluder {
     /// Whether `candidate` itself matches; `dirs` are the directories above
     /// it, nearest first.
     fn matches(&mut self, candidate: &Path, dirs: &[&Path], is_dir: bool) -> bool {
-        if self.excludes.matched(candidate, is_dir).is_ignore() {
+        // `--exclude` globs describe paths below their root; `--exclude tmp`
+        // must not match the `/tmp` a repository happens to live in.
+        let below_root = candidate
+            .strip_prefix(&self.options.exclude_root)
+            .is_ok_and(|rest| !rest.as_os_str().is_empty());
+        if below_root && self.excludes.matched(candidate, is_dir).is_ignore() {
             return true;
         }
         if !self.options.ignore_files {
@@ -314,5 +319,17 @@ mod tests {
         assert!(excluder.is_excluded(&root.join("web/app.min.js"), false));
         assert!(!excluder.is_excluded(&root.join("web/app.js"), false));
         assert!(excluder.is_excluded(&root.join("web/../vendor/b.js"), false));
+
+        // A glob naming a directory above the root does not exclude the root.
+        let above = root
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let mut named_above = self::excluder(root, &[above], false);
+        assert!(!named_above.is_excluded(&root.join("src/a.js"), false));
+        assert!(named_above.is_excluded(&root.join(format!("src/{above}/a.js")), false));
     }
 }
