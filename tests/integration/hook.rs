@@ -87,6 +87,30 @@ fn the_installed_hook_refuses_a_commit_with_a_key_and_passes_a_clean_one() {
 }
 
 #[test]
+fn commit_all_is_checked_through_the_index_git_prepares() {
+    // `git commit -a` stages into a temporary index (GIT_INDEX_FILE) just
+    // before the hook runs; the hook must see that, not the old index.
+    let repo = git_repo();
+    write(repo.path(), "config.yml", "key: none\n");
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "base"]);
+    install(repo.path(), &[]);
+    write(
+        repo.path(),
+        "config.yml",
+        format!("key: none\nkey2: {}\n", key()),
+    );
+    let output = Command::new("git")
+        .args(["commit", "-q", "-a", "-m", "all"])
+        .current_dir(repo.path())
+        .env("PATH", path_with_katscan())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", stdout_and_stderr(&output));
+    assert!(stdout_and_stderr(&output).contains("config.yml:2"));
+}
+
+#[test]
 fn without_katscan_on_path_the_hook_fails_with_a_clear_message() {
     let repo = git_repo();
     install(repo.path(), &[]);
