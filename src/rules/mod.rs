@@ -248,6 +248,15 @@ impl Rule {
             None => template.to_string(),
         }
     }
+
+    /// Fills a detector's message: `{key_id}` as in [`Rule::render`], and
+    /// `{finding}` with the reported text (`matched`, secrets already
+    /// masked), so a message can name what it points at ("`VITE_KATALO_API_KEY`
+    /// is inlined …"). Help is rendered without a match, so only messages may
+    /// use `{finding}`.
+    pub fn render_message(template: &str, key_id: Option<&str>, matched: &str) -> String {
+        Self::render(template, key_id).replace("{finding}", matched)
+    }
 }
 
 /// The rules a scan runs and their detectors, in a stable order (rules by
@@ -469,6 +478,45 @@ mod tests {
         assert_eq!(
             reflow(text),
             "One line and its wrap.\n\n- item one\n- item two\n\n```\ncode\n  kept\n```\nAfter."
+        );
+    }
+
+    #[test]
+    fn messages_name_the_finding_and_the_key_id() {
+        assert_eq!(
+            Rule::render_message(
+                "`{finding}` is inlined by Vite; key `{key_id}`",
+                Some("Ab12"),
+                "VITE_KATALO_API_KEY"
+            ),
+            "`VITE_KATALO_API_KEY` is inlined by Vite; key `Ab12`"
+        );
+        assert_eq!(
+            Rule::render_message("no placeholders", None, "x"),
+            "no placeholders"
+        );
+    }
+
+    #[test]
+    fn help_cannot_use_the_finding_placeholder() {
+        let text = r#"
+id = "DEMO001"
+name = "demo"
+level = "warning"
+summary = "demo"
+help = "Rename `{finding}`."
+description = "demo"
+precision = "high"
+
+[[detector]]
+message = "`{finding}` is public"
+keywords = ["TOKEN_"]
+pattern = 'TOKEN_[a-z]+'
+"#;
+        let error = RuleSet::from_sources([("demo.toml", text)]).unwrap_err();
+        assert!(
+            matches!(&error, RuleError::Inconsistent { message, .. } if message.contains("{finding}")),
+            "{error}"
         );
     }
 
