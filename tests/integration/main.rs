@@ -10,6 +10,7 @@ mod cors_python_jvm;
 mod fixtures;
 mod formats;
 mod human;
+mod public_env;
 mod rules;
 mod support;
 mod walking;
