@@ -14,6 +14,7 @@ mod fixtures;
 mod formats;
 mod hook;
 mod human;
+mod public_env;
 mod rules;
 mod staged;
 mod support;
