@@ -4,6 +4,8 @@
 
 mod bad_input;
 mod build_output;
+mod client_config;
+mod config;
 mod cors_go_rust;
 mod cors_infra;
 mod cors_javascript;
