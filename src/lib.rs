@@ -8,6 +8,7 @@
 //! [`report`]er writes them. The library never prints and never exits: the
 //! `katscan` binary owns the terminal and the exit code.
 
+pub mod baseline;
 pub mod comments;
 pub mod decode;
 pub mod finding;
@@ -17,9 +18,10 @@ pub mod report;
 pub mod rules;
 pub mod scanner;
 pub mod snippet;
+pub mod suppress;
 pub mod walk;
 
-pub use finding::Finding;
+pub use finding::{Finding, Suppression, SuppressionKind};
 pub use rules::{Level, Rule, RuleSet};
 pub use scanner::Scanner;
 pub use walk::{ScanReport, WalkOptions};

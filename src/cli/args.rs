@@ -19,6 +19,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (default: the current directory).
+    ///
+    /// A `katscan:allow [RULE,...] [-- reason]` comment, or `gitleaks:allow`
+    /// or `pragma: allowlist secret`, on a finding's line or alone on the
+    /// line above suppresses the finding: it is counted in the summary and
+    /// listed in JSON and SARIF, but does not fail the scan.
     Scan(ScanArgs),
     /// List the rules katscan runs.
     Rules(RulesArgs),
@@ -80,6 +85,32 @@ pub struct ScanArgs {
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+}
+
+/// Accepting the findings a project already has, to fix them later.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Baseline")]
+pub struct BaselineArgs {
+    /// Report only findings not recorded in this baseline file. Its entries
+    /// that match no finding in the scanned paths are reported as stale (a
+    /// warning; the exit status is unchanged).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record this scan's findings in FILE (rule, path and fingerprint; no
+    /// secrets, no line numbers) and accept them. Identical findings in one
+    /// file share a fingerprint, so an entry counts them: one more copy is
+    /// reported.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// With --baseline: rewrite the baseline file without its stale entries.
+    /// New findings are not added; record them with --write-baseline.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
+use katscan::baseline::{Baseline, BaselineError, Scope};
 use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, ReportInput, Reporter, SarifReporter,
     write_summary,
@@ -29,14 +30,33 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         follow_symlinks: args.follow_symlinks,
     };
 
+    // A bad baseline stops the scan before it starts.
+    let baseline = match args
+        .baseline
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()
+    {
+        Ok(baseline) => baseline,
+        Err(error) => {
+            print_error(&error);
+            return ExitStatus::Error;
+        }
+    };
+
     let started = Instant::now();
-    let report = match walk::scan(&scanner, &options) {
+    let mut report = match walk::scan(&scanner, &options) {
         Ok(report) => report,
         Err(error) => {
             print_error(&error);
             return ExitStatus::Error;
         }
     };
+    if let Err(error) = apply_baseline(args, baseline.as_ref(), &mut report) {
+        print_error(&error);
+        return ExitStatus::Error;
+    }
     let input = ReportInput {
         rules: &rules,
         report: &report,
@@ -44,6 +64,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     };
 
     print_skipped(&report, args.verbose);
+    print_baseline(&report, args.baseline.write_baseline.is_some());
     if let Err(error) = write_report(args, &input) {
         print_error(&error);
         return ExitStatus::Error;
@@ -52,6 +73,85 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     // must not change what the report and exit status say.
     let _ = write_summary(&mut io::stderr().lock(), &input);
     status(&report, args.fail_on)
+}
+
+/// `--write-baseline` records the findings and accepts them; `--baseline`
+/// accepts those it lists and finds its stale entries, which
+/// `--update-baseline` prunes from the file.
+fn apply_baseline(
+    args: &ScanArgs,
+    loaded: Option<&Baseline>,
+    report: &mut ScanReport,
+) -> Result<(), BaselineError> {
+    let scope = Scope::new(
+        args.paths.iter().map(|p| walk::display_path(p)),
+        report.skipped.iter().map(|s| s.path.clone()),
+    );
+    let (baseline, file) = match (
+        &args.baseline.write_baseline,
+        loaded,
+        &args.baseline.baseline,
+    ) {
+        (Some(file), _, _) => {
+            let written = Baseline::from_findings(&report.findings);
+            written.save(file)?;
+            (written, file)
+        }
+        (None, Some(loaded), Some(file)) => (loaded.clone(), file),
+        _ => return Ok(()),
+    };
+    let mut outcome = baseline.apply(&mut report.findings, &file.display().to_string(), &scope);
+    if args.baseline.update_baseline && !outcome.stale.is_empty() {
+        baseline.pruned(&outcome).save(file)?;
+        outcome.pruned = true;
+    }
+    report.baseline = Some(outcome);
+    Ok(())
+}
+
+/// What happened to the baseline file; stale entries get a warning each,
+/// so the person sees which findings went away (they never change the exit
+/// status).
+fn print_baseline(report: &ScanReport, written: bool) {
+    let Some(baseline) = &report.baseline else {
+        return;
+    };
+    let mut stderr = io::stderr().lock();
+    if written {
+        let _ = writeln!(
+            stderr,
+            "katscan: recorded {} in baseline {}",
+            match baseline.matched {
+                1 => "1 finding".to_string(),
+                n => format!("{n} findings"),
+            },
+            baseline.file
+        );
+    }
+    for entry in &baseline.stale {
+        let times = if entry.count > 1 {
+            format!(" ({} times)", entry.count)
+        } else {
+            String::new()
+        };
+        let what = if baseline.pruned {
+            "pruned stale entry"
+        } else {
+            "stale entry"
+        };
+        let _ = writeln!(
+            stderr,
+            "katscan: warning: baseline {}: {what} {} {} {}{times} matches no finding",
+            baseline.file, entry.rule_id, entry.path, entry.fingerprint
+        );
+    }
+    if !baseline.stale.is_empty() && !baseline.pruned {
+        let _ = writeln!(
+            stderr,
+            "katscan: prune stale entries with --baseline {} --update-baseline",
+            baseline.file
+        );
+    }
 }
 
 /// Unreadable files are always reported (the scan is incomplete); expected
@@ -136,7 +236,7 @@ fn status(report: &ScanReport, fail_on: FailOn) -> ExitStatus {
         FailOn::Note => Some(Level::Note),
         FailOn::Never => None,
     };
-    let failing = threshold.is_some_and(|t| report.findings.iter().any(|f| f.level >= t));
+    let failing = threshold.is_some_and(|t| report.reported().any(|f| f.level >= t));
     if failing {
         ExitStatus::Failure
     } else if !report.is_complete() {

@@ -3,6 +3,7 @@
 //! One test binary (modules below) so the suite links once.
 
 mod bad_input;
+mod baseline;
 mod cors_go_rust;
 mod cors_infra;
 mod cors_javascript;
@@ -12,4 +13,5 @@ mod formats;
 mod human;
 mod rules;
 mod support;
+mod suppressions;
 mod walking;
