@@ -208,7 +208,7 @@ fn parse(
     };
 
     Some(Directive {
-        span: marker_range.start..text_end.max(after),
+        span: marker_range.start..text_end,
         line: index.line_of(marker_range.start),
         covers_next_line: alone_after && only_comment_markers_before(source, marker_range.start),
         rules,
