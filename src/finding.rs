@@ -31,9 +31,54 @@ pub struct Finding {
     /// Stable across line moves: hash of rule, path and matched text.
     pub fingerprint: String,
     pub snippet: Snippet,
+    /// Why this finding is not reported, when it is not: it is still listed
+    /// in machine-readable output, but does not count toward the exit status.
+    pub suppression: Option<Suppression>,
+}
+
+/// Where a suppression was recorded, as SARIF distinguishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SuppressionKind {
+    /// A directive in the scanned file (`katscan:allow`, `gitleaks:allow`,
+    /// `pragma: allowlist secret`).
+    InSource,
+    /// Outside the file: a baseline, or allowed fingerprints and paths in
+    /// configuration.
+    External,
+}
+
+/// A finding that was accepted rather than fixed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    /// The reason given with the directive, or where the suppression comes
+    /// from (`in baseline .katscan-baseline.toml`); already redacted.
+    pub justification: Option<String>,
+}
+
+impl Suppression {
+    pub fn in_source(justification: Option<String>) -> Self {
+        Suppression {
+            kind: SuppressionKind::InSource,
+            justification,
+        }
+    }
+
+    pub fn external(justification: impl Into<String>) -> Self {
+        Suppression {
+            kind: SuppressionKind::External,
+            justification: Some(justification.into()),
+        }
+    }
 }
 
 impl Finding {
+    /// Whether the finding is reported (counts toward the exit status and
+    /// shows in human and GitHub output).
+    pub fn is_reported(&self) -> bool {
+        self.suppression.is_none()
+    }
+
     /// Deterministic output order: path, line, column, rule.
     pub fn order(&self, other: &Finding) -> Ordering {
         (&self.path, self.start, &self.rule_id, self.end).cmp(&(

@@ -14,7 +14,10 @@
 //! Besides the walk, [`staged`] scans the blobs in git's index through
 //! [`git`]. Paths not reached by a walk (staged files, paths named with
 //! `--force-exclude`) are checked against ignore files by [`exclude`].
+//! Findings can be suppressed in the source ([`suppress`]) or by a
+//! [`baseline`] file; suppressed findings are kept and marked, not dropped.
 
+pub mod baseline;
 pub mod client;
 pub mod comments;
 pub mod config;
@@ -29,9 +32,10 @@ pub mod rules;
 pub mod scanner;
 pub mod snippet;
 pub mod staged;
+pub mod suppress;
 pub mod walk;
 
-pub use finding::Finding;
+pub use finding::{Finding, Suppression, SuppressionKind};
 pub use rules::{Level, Rule, RuleSet};
 pub use scanner::Scanner;
 pub use walk::{ScanReport, WalkOptions};

@@ -4,6 +4,8 @@
 //! invalid UTF-8 never hides a key. Work is proportional to what matches:
 //! the prefilter decides which rules run, and line numbers, snippets and
 //! fingerprints are only computed for matches that survive the filters.
+//! Inline suppression directives ([`crate::suppress`]) are applied here, so
+//! every caller that has the file's bytes gets them.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -12,11 +14,12 @@ use std::sync::Arc;
 
 use crate::client::{self, Classifier, Region, Verdict};
 use crate::comments::{self, CommentLexer};
-use crate::finding::{Finding, fingerprint};
+use crate::finding::{Finding, Suppression, fingerprint};
 use crate::location::LineIndex;
 use crate::prefilter::Prefilter;
 use crate::rules::{Condition, Detector, Rule, RuleSet, Scope};
 use crate::snippet::{self, Masks};
+use crate::suppress::Directives;
 
 /// Scans buffers with one compiled rule set. Shared by all scan threads.
 #[derive(Debug)]
@@ -129,11 +132,20 @@ impl<'r> Scanner<'r> {
             return Vec::new();
         }
 
+        // Suppressed findings are kept, marked: reporters list them and
+        // the exit status ignores them.
+        let directives = Directives::find(source, &index);
+
         // Already in offset order; the walker sorts across files by path,
         // line, column and rule.
         matches
             .into_iter()
-            .map(|m| self.finding(path, source, &index, &masks, m))
+            .map(|m| {
+                let suppression = directives
+                    .covering(&m.rule.id, &m.span, &index)
+                    .map(|directive| directive.suppression(source, &masks));
+                self.finding(path, source, &index, &masks, m, suppression)
+            })
             .collect()
     }
 
@@ -144,6 +156,7 @@ impl<'r> Scanner<'r> {
         index: &LineIndex<'_>,
         masks: &Masks,
         m: RawMatch<'_>,
+        suppression: Option<Suppression>,
     ) -> Finding {
         let key_id = m
             .key_id
@@ -172,6 +185,7 @@ impl<'r> Scanner<'r> {
             matched,
             fingerprint: fingerprint(&m.rule.id, path, matched_raw),
             snippet: snippet::build(source, index, m.span, masks),
+            suppression,
         }
     }
 }
@@ -433,6 +447,34 @@ mod tests {
         assert!(block.matched.contains(KEY_ID), "{}", block.matched);
         assert!(!block.matched.contains(SECRET), "{}", block.matched);
         assert!(!block.snippet.text.contains(SECRET));
+    }
+
+    #[test]
+    fn inline_directives_mark_findings_suppressed_not_dropped() {
+        let rules = RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, true);
+        let source = format!(
+            "# katscan:allow KAT001 -- rotated, kept for the test of {}\nA={}\nB={}\n",
+            key(),
+            key(),
+            key()
+        );
+        let findings = scanner.scan(".env", source.as_bytes());
+        let lines: Vec<(usize, bool)> = findings
+            .iter()
+            .map(|f| (f.start.line, f.suppression.is_some()))
+            .collect();
+        // The directive's own line and the next; not the line after that.
+        assert_eq!(lines, [(1, true), (2, true), (3, false)]);
+        let suppression = findings[0].suppression.as_ref().unwrap();
+        assert_eq!(suppression.kind, crate::SuppressionKind::InSource);
+        // The reason quotes a key: its secret is masked there too.
+        let reason = suppression.justification.as_deref().unwrap();
+        assert!(reason.starts_with("rotated, kept"), "{reason}");
+        assert!(
+            reason.contains(KEY_ID) && !reason.contains(SECRET),
+            "{reason}"
+        );
     }
 
     #[test]

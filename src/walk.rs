@@ -18,6 +18,7 @@ use ignore::overrides::OverrideBuilder;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 use serde::Serialize;
 
+use crate::baseline::BaselineOutcome;
 use crate::decode;
 use crate::exclude::{ExcludeOptions, Excluder};
 use crate::finding::Finding;
@@ -166,6 +167,9 @@ pub struct ScanReport {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: Vec<Skipped>,
+    /// Set when a baseline was applied to the findings (by the caller: the
+    /// walk itself knows nothing of baselines).
+    pub baseline: Option<BaselineOutcome>,
 }
 
 impl ScanReport {
@@ -175,6 +179,15 @@ impl ScanReport {
             *counts.entry(skipped.reason).or_insert(0) += 1;
         }
         counts
+    }
+
+    /// Findings that count: not suppressed inline or by a baseline.
+    pub fn reported(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.is_reported())
+    }
+
+    pub fn suppressed_count(&self) -> usize {
+        self.findings.iter().filter(|f| !f.is_reported()).count()
     }
 
     /// False when some file could not be read: the scan is partial.

@@ -19,6 +19,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (default: the current directory).
+    ///
+    /// A `katscan:allow [RULE,...] [-- reason]` comment, or `gitleaks:allow`
+    /// or `pragma: allowlist secret`, on a finding's line or alone on the
+    /// line above suppresses the finding: it is counted in the summary and
+    /// listed in JSON and SARIF, but does not fail the scan.
     Scan(ScanArgs),
     /// Scan the changes staged for the next commit (the index, not the
     /// files on disk), as a pre-commit hook does.
@@ -125,6 +130,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub config: ConfigArgs,
+
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +189,29 @@ pub struct InstallHookArgs {
     /// Remove the hook katscan installed instead.
     #[arg(long, conflicts_with = "force")]
     pub uninstall: bool,
+}
+
+/// Accepting the findings a project already has, to fix them later.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Baseline")]
+pub struct BaselineArgs {
+    /// Report only findings not recorded in this baseline file. Its entries
+    /// that match no finding in the scanned paths are reported as stale (a
+    /// warning; the exit status is unchanged).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record this scan's findings in FILE (rule, path and fingerprint; no
+    /// secrets, no line numbers) and accept them. Identical findings in one
+    /// file share a fingerprint, so an entry counts them: one more copy is
+    /// reported.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// With --baseline: rewrite the baseline file without its stale entries.
+    /// New findings are not added; record them with --write-baseline.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
 }
 
 #[derive(Debug, Args)]

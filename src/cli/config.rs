@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use katscan::RuleSet;
 use katscan::config::{self, Config, ConfigError};
+use katscan::finding::Suppression;
 use katscan::walk::{ExcludeFilter, ScanReport};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
@@ -69,25 +70,17 @@ pub fn exclude_filter(config: Option<&Config>) -> Option<ExcludeFilter> {
     }))
 }
 
-/// Drops the findings `[allow]` allows; returns how many. (Until findings
-/// carry a suppression, allowed ones are simply not reported.)
-pub fn remove_allowed_findings(report: &mut ScanReport, config: &Config, verbose: bool) -> usize {
-    let before = report.findings.len();
-    report
-        .findings
-        .retain(|finding| match config.allowed(finding) {
-            Some(reason) => {
-                if verbose {
-                    eprintln!(
-                        "katscan: {}:{}: {} {}",
-                        finding.path, finding.start.line, finding.rule_id, reason
-                    );
-                }
-                false
-            }
-            None => true,
-        });
-    before - report.findings.len()
+/// Marks the findings the config's `[allow]` lists as suppressed
+/// (external, with the reason), so they are counted and stay visible in
+/// JSON and SARIF instead of vanishing. In-source suppressions come first.
+pub fn suppress_allowed_findings(report: &mut ScanReport, config: &Config) {
+    for finding in &mut report.findings {
+        if finding.suppression.is_none()
+            && let Some(reason) = config.allowed(finding)
+        {
+            finding.suppression = Some(Suppression::external(reason));
+        }
+    }
 }
 
 /// Renders a config error with miette: the file, the line, a label at the

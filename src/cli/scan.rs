@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use katscan::baseline::{Baseline, BaselineError, Scope};
 use katscan::client::Classifier;
 use katscan::config::Config;
 use katscan::report::{
@@ -49,6 +50,21 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         force_exclude: args.force_exclude,
     };
 
+    // A bad baseline stops the scan before it starts.
+    let baseline = match args
+        .baseline
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()
+    {
+        Ok(baseline) => baseline,
+        Err(error) => {
+            print_error(&error);
+            return ExitStatus::Error;
+        }
+    };
+
     let started = Instant::now();
     let mut report = match walk::scan(&scanner, &options) {
         Ok(report) => report,
@@ -58,7 +74,11 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         }
     };
     if let Some(config) = &config {
-        config::remove_allowed_findings(&mut report, config, args.verbose);
+        config::suppress_allowed_findings(&mut report, config);
+    }
+    if let Err(error) = apply_baseline(args, baseline.as_ref(), &mut report) {
+        print_error(&error);
+        return ExitStatus::Error;
     }
     let reporting = Reporting {
         format: args.format,
@@ -66,6 +86,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         fail_on: args.fail_on,
         color: args.color,
         verbose: args.verbose,
+        baseline_written: args.baseline.write_baseline.is_some(),
     };
     finish(&rules, &report, started.elapsed(), &reporting)
 }
@@ -77,6 +98,8 @@ pub struct Reporting<'a> {
     pub fail_on: FailOn,
     pub color: ColorChoice,
     pub verbose: bool,
+    /// `--write-baseline` just recorded the findings: say so.
+    pub baseline_written: bool,
 }
 
 /// Writes the report and the summary; returns the exit status the
@@ -93,6 +116,7 @@ pub fn finish(
         elapsed,
     };
     print_skipped(report, reporting.verbose);
+    print_baseline(report, reporting.baseline_written);
     if let Err(error) = write_report(reporting, &input) {
         print_error(&error);
         return ExitStatus::Error;
@@ -116,6 +140,85 @@ pub fn client_classifier(config: Option<&Config>) -> Option<Classifier> {
         .with_overrides(&config.client.paths, &config.client.not_paths, &config.path)
         .map_err(|error| print_error(&error))
         .ok()
+}
+
+/// `--write-baseline` records the findings and accepts them; `--baseline`
+/// accepts those it lists and finds its stale entries, which
+/// `--update-baseline` prunes from the file.
+fn apply_baseline(
+    args: &ScanArgs,
+    loaded: Option<&Baseline>,
+    report: &mut ScanReport,
+) -> Result<(), BaselineError> {
+    let scope = Scope::new(
+        args.paths.iter().map(|p| walk::display_path(p)),
+        report.skipped.iter().map(|s| s.path.clone()),
+    );
+    let (baseline, file) = match (
+        &args.baseline.write_baseline,
+        loaded,
+        &args.baseline.baseline,
+    ) {
+        (Some(file), _, _) => {
+            let written = Baseline::from_findings(&report.findings);
+            written.save(file)?;
+            (written, file)
+        }
+        (None, Some(loaded), Some(file)) => (loaded.clone(), file),
+        _ => return Ok(()),
+    };
+    let mut outcome = baseline.apply(&mut report.findings, &file.display().to_string(), &scope);
+    if args.baseline.update_baseline && !outcome.stale.is_empty() {
+        baseline.pruned(&outcome).save(file)?;
+        outcome.pruned = true;
+    }
+    report.baseline = Some(outcome);
+    Ok(())
+}
+
+/// What happened to the baseline file; stale entries get a warning each,
+/// so the person sees which findings went away (they never change the exit
+/// status).
+fn print_baseline(report: &ScanReport, written: bool) {
+    let Some(baseline) = &report.baseline else {
+        return;
+    };
+    let mut stderr = io::stderr().lock();
+    if written {
+        let _ = writeln!(
+            stderr,
+            "katscan: recorded {} in baseline {}",
+            match baseline.matched {
+                1 => "1 finding".to_string(),
+                n => format!("{n} findings"),
+            },
+            baseline.file
+        );
+    }
+    for entry in &baseline.stale {
+        let times = if entry.count > 1 {
+            format!(" ({} times)", entry.count)
+        } else {
+            String::new()
+        };
+        let what = if baseline.pruned {
+            "pruned stale entry"
+        } else {
+            "stale entry"
+        };
+        let _ = writeln!(
+            stderr,
+            "katscan: warning: baseline {}: {what} {} {} {}{times} matches no finding",
+            baseline.file, entry.rule_id, entry.path, entry.fingerprint
+        );
+    }
+    if !baseline.stale.is_empty() && !baseline.pruned {
+        let _ = writeln!(
+            stderr,
+            "katscan: prune stale entries with --baseline {} --update-baseline",
+            baseline.file
+        );
+    }
 }
 
 /// Unreadable files are always reported (the scan is incomplete); expected
@@ -200,7 +303,7 @@ fn status(report: &ScanReport, fail_on: FailOn) -> ExitStatus {
         FailOn::Note => Some(Level::Note),
         FailOn::Never => None,
     };
-    let failing = threshold.is_some_and(|t| report.findings.iter().any(|f| f.level >= t));
+    let failing = threshold.is_some_and(|t| report.reported().any(|f| f.level >= t));
     if failing {
         ExitStatus::Failure
     } else if !report.is_complete() {

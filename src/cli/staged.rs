@@ -60,7 +60,7 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         }
     };
     if let Some(config) = &config {
-        config::remove_allowed_findings(&mut report, config, args.verbose);
+        config::suppress_allowed_findings(&mut report, config);
     }
     let reporting = Reporting {
         format: args.format,
@@ -68,6 +68,7 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         fail_on: args.fail_on,
         color: args.color,
         verbose: args.verbose,
+        baseline_written: false,
     };
     finish(&rules, &report, started.elapsed(), &reporting)
 }

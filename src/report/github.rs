@@ -14,7 +14,8 @@ pub struct GithubReporter;
 
 impl Reporter for GithubReporter {
     fn write(&self, out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result<()> {
-        for finding in &input.report.findings {
+        // Suppressed findings get no annotation.
+        for finding in input.report.reported() {
             let command = match finding.level {
                 Level::Error => "error",
                 Level::Warning => "warning",

@@ -49,7 +49,8 @@ impl Reporter for HumanReporter {
             // The snippet holds only the finding's lines, so one line of
             // context shows each whole line and nothing beyond it.
             .with_context_lines(1);
-        for (index, finding) in input.report.findings.iter().enumerate() {
+        // Suppressed findings are only counted (in the summary).
+        for (index, finding) in input.report.reported().enumerate() {
             if index > 0 {
                 writeln!(out)?;
             }

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{ReportInput, Reporter, TOOL_NAME, TOOL_VERSION};
-use crate::finding::Finding;
+use crate::finding::{Finding, SuppressionKind};
 use crate::rules::Level;
 use crate::walk::Skipped;
 
@@ -50,6 +50,31 @@ struct JsonFinding<'a> {
     message: &'a str,
     help: &'a str,
     fingerprint: &'a str,
+    /// Present (not null) when the finding is accepted rather than reported.
+    suppression: Option<JsonSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: &'static str,
+    justification: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    matched: usize,
+    stale: usize,
+    stale_entries: Vec<JsonBaselineEntry<'a>>,
+    pruned: bool,
+}
+
+#[derive(Serialize)]
+struct JsonBaselineEntry<'a> {
+    rule_id: &'a str,
+    path: &'a str,
+    fingerprint: &'a str,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -58,7 +83,10 @@ struct Summary<'a> {
     bytes_scanned: u64,
     /// False when some file could not be read.
     complete: bool,
+    /// Reported findings by level; suppressed ones are only in `suppressed`.
     findings: BTreeMap<Level, usize>,
+    suppressed: usize,
+    baseline: Option<JsonBaseline<'a>>,
     skipped: BTreeMap<&'static str, usize>,
     skipped_files: &'a [Skipped],
     elapsed_ms: u128,
@@ -80,6 +108,13 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             message: &f.message,
             help: &f.help,
             fingerprint: &f.fingerprint,
+            suppression: f.suppression.as_ref().map(|s| JsonSuppression {
+                kind: match s.kind {
+                    SuppressionKind::InSource => "in_source",
+                    SuppressionKind::External => "external",
+                },
+                justification: s.justification.as_deref(),
+            }),
         }
     }
 }
@@ -91,7 +126,7 @@ impl Reporter for JsonReporter {
         for level in [Level::Error, Level::Warning, Level::Note] {
             findings_by_level.insert(level, 0);
         }
-        for finding in &report.findings {
+        for finding in report.reported() {
             *findings_by_level.entry(finding.level).or_insert(0) += 1;
         }
         let document = Document {
@@ -106,6 +141,23 @@ impl Reporter for JsonReporter {
                 bytes_scanned: report.bytes_scanned,
                 complete: report.is_complete(),
                 findings: findings_by_level,
+                suppressed: report.suppressed_count(),
+                baseline: report.baseline.as_ref().map(|b| JsonBaseline {
+                    file: &b.file,
+                    matched: b.matched,
+                    stale: b.stale_count(),
+                    stale_entries: b
+                        .stale
+                        .iter()
+                        .map(|e| JsonBaselineEntry {
+                            rule_id: &e.rule_id,
+                            path: &e.path,
+                            fingerprint: &e.fingerprint,
+                            count: e.count,
+                        })
+                        .collect(),
+                    pruned: b.pruned,
+                }),
                 skipped: report
                     .skipped_by_reason()
                     .into_iter()

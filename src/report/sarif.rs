@@ -3,7 +3,8 @@
 //! What GitHub reads is filled in: rule metadata with help, CWE tags,
 //! `precision` and `security-severity`; results with `ruleIndex`, relative
 //! URIs under `%SRCROOT%`, regions in Unicode code points (`columnKind`),
-//! and `partialFingerprints` so alerts follow code that moves. The only
+//! and `partialFingerprints` so alerts follow code that moves. Suppressed
+//! findings are results with `suppressions` (inSource or external). The only
 //! snippet is the finding's already-redacted match.
 
 use std::collections::BTreeMap;
@@ -13,12 +14,13 @@ use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactContent, ArtifactLocation, Invocation, Location, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, SCHEMA_URL, Sarif, Tool,
-    ToolComponent,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, SCHEMA_URL, Sarif, Suppression,
+    Tool, ToolComponent,
 };
 
 use super::{ReportInput, Reporter, TOOL_NAME, TOOL_URI, TOOL_VERSION};
-use crate::finding::Finding;
+use crate::baseline::BaselineOutcome;
+use crate::finding::{Finding, SuppressionKind};
 use crate::rules::{Level, Rule, RuleSet};
 use crate::walk::Skipped;
 
@@ -49,7 +51,12 @@ fn build_log(input: &ReportInput<'_>) -> Sarif {
         .collect();
     let invocation = Invocation::builder()
         .execution_successful(input.report.is_complete())
-        .tool_execution_notifications(unreadable_notifications(&input.report.skipped))
+        .tool_execution_notifications(
+            unreadable_notifications(&input.report.skipped)
+                .into_iter()
+                .chain(stale_baseline_notifications(input.report.baseline.as_ref()))
+                .collect::<Vec<_>>(),
+        )
         .build();
     let driver = ToolComponent::builder()
         .name(TOOL_NAME)
@@ -150,14 +157,54 @@ fn result(finding: &Finding, rules: &RuleSet) -> SarifResult {
         ..Default::default()
     };
     let rule_index = rules.index_of(&finding.rule_id).map_or(-1, to_i64);
-    SarifResult::builder()
+    let mut result = SarifResult::builder()
         .rule_id(&finding.rule_id)
         .rule_index(rule_index)
         .level(result_level(finding.level))
         .message(message)
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
-        .build()
+        .build();
+    // Suppressed results stay in the log, marked, so a viewer can show
+    // what was accepted and why (GitHub closes such alerts).
+    if let Some(suppression) = &finding.suppression {
+        let kind = match suppression.kind {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        };
+        result.suppressions = Some(vec![Suppression {
+            kind: Value::from(kind),
+            justification: suppression.justification.clone(),
+            guid: None,
+            location: None,
+            properties: None,
+            status: None,
+        }]);
+    }
+    result
+}
+
+/// Baseline entries that matched nothing, as tool notifications.
+fn stale_baseline_notifications(baseline: Option<&BaselineOutcome>) -> Vec<Notification> {
+    let Some(baseline) = baseline else {
+        return Vec::new();
+    };
+    baseline
+        .stale
+        .iter()
+        .map(|entry| {
+            Notification::builder()
+                .level(Value::from("note"))
+                .message(Message {
+                    text: Some(format!(
+                        "stale entry in baseline {}: {} {} {} matches no finding",
+                        baseline.file, entry.rule_id, entry.path, entry.fingerprint
+                    )),
+                    ..Default::default()
+                })
+                .build()
+        })
+        .collect()
 }
 
 /// Unreadable files as tool notifications, so a viewer can tell that the

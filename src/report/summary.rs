@@ -5,14 +5,21 @@ use std::io::{self, Write};
 use super::ReportInput;
 use crate::rules::Level;
 
-/// Writes e.g. `katscan: 2 errors, 0 warnings, 0 notes in 1204 files
-/// (18.2 MiB) in 0.31s; skipped 3 files: 2 binary, 1 too large`.
+/// Writes e.g. `katscan: 2 errors, 0 warnings, 0 notes (4 suppressed) in
+/// 1204 files (18.2 MiB) in 0.31s; skipped 3 files: 2 binary, 1 too large;
+/// 1 stale baseline entry`. Suppressed findings are not in the level counts.
 pub fn write_summary(out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result<()> {
     let report = input.report;
-    let count = |level: Level| report.findings.iter().filter(|f| f.level == level).count();
+    let count = |level: Level| report.reported().filter(|f| f.level == level).count();
+    let suppressed = report.suppressed_count();
+    let suppressed = if suppressed > 0 {
+        format!(" ({suppressed} suppressed)")
+    } else {
+        String::new()
+    };
     write!(
         out,
-        "katscan: {}, {}, {} in {} ({}) in {:.2}s",
+        "katscan: {}, {}, {}{suppressed} in {} ({}) in {:.2}s",
         plural(count(Level::Error), "error"),
         plural(count(Level::Warning), "warning"),
         plural(count(Level::Note), "note"),
@@ -33,6 +40,13 @@ pub fn write_summary(out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result
             parts.join(", ")
         )?;
     }
+    if let Some(baseline) = &report.baseline {
+        let stale = baseline.stale_count();
+        if stale > 0 {
+            let verb = if baseline.pruned { "pruned " } else { "" };
+            write!(out, "; {verb}{}", plural(stale, "stale baseline entry"))?;
+        }
+    }
     writeln!(out)?;
     if !report.is_complete() {
         writeln!(
@@ -46,6 +60,8 @@ pub fn write_summary(out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result
 fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
+    } else if let Some(stem) = noun.strip_suffix('y') {
+        format!("{count} {stem}ies")
     } else {
         format!("{count} {noun}s")
     }
@@ -82,5 +98,9 @@ mod tests {
     fn plurals() {
         assert_eq!(plural(1, "file"), "1 file");
         assert_eq!(plural(0, "file"), "0 files");
+        assert_eq!(
+            plural(2, "stale baseline entry"),
+            "2 stale baseline entries"
+        );
     }
 }

@@ -8,7 +8,9 @@ use std::process::Output;
 
 use tempfile::TempDir;
 
-use crate::support::{exit_code, expected, katscan, key, locations, scan_json};
+use crate::support::{
+    exit_code, expected, katscan, key, locations, scan_json, suppressed_locations,
+};
 
 const CONFIG: &str = ".katscan.toml";
 /// A CORS001 (warning) finding in an nginx config.
@@ -312,7 +314,7 @@ fn custom_rules_find_their_pattern() {
 }
 
 #[test]
-fn allowed_fingerprints_and_paths_are_not_reported() {
+fn allowed_fingerprints_and_paths_are_suppressed_not_reported() {
     let dir = project();
     let (document, _) = scan_json(dir.path(), &[]);
     let fingerprint = document["findings"][1]["fingerprint"].as_str().unwrap();
@@ -328,6 +330,19 @@ fn allowed_fingerprints_and_paths_are_not_reported() {
         expected(&[("nginx.conf", 2, "CORS001")])
     );
     assert_eq!(code, 1);
+    // Still listed and counted, as external suppressions with the reason.
+    let suppressed = suppressed_locations(&document);
+    assert_eq!(suppressed.len(), 2, "{suppressed:?}");
+    assert_eq!(document["summary"]["suppressed"], 2);
+    let allowed = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "src/app.js")
+        .unwrap();
+    assert_eq!(allowed["suppression"]["kind"], "external");
+    let reason = allowed["suppression"]["justification"].as_str().unwrap();
+    assert!(reason.contains(".katscan.toml"), "{reason}");
 
     write(
         dir.path(),

@@ -3,6 +3,7 @@
 //! One test binary (modules below) so the suite links once.
 
 mod bad_input;
+mod baseline;
 mod build_output;
 mod client_config;
 mod config;
@@ -18,4 +19,5 @@ mod public_env;
 mod rules;
 mod staged;
 mod support;
+mod suppressions;
 mod walking;

@@ -67,12 +67,23 @@ pub fn exit_code(output: &Output) -> i32 {
         .expect("katscan exits normally, not by a signal")
 }
 
-/// `(path, line, rule_id)` of every finding, in output order.
+/// `(path, line, rule_id)` of every reported finding (suppressed ones are
+/// listed in JSON too, marked), in output order.
 pub fn locations(document: &Value) -> Vec<(String, u64, String)> {
+    findings_where(document, |f| f["suppression"].is_null())
+}
+
+/// `(path, line, rule_id)` of every suppressed finding, in output order.
+pub fn suppressed_locations(document: &Value) -> Vec<(String, u64, String)> {
+    findings_where(document, |f| !f["suppression"].is_null())
+}
+
+fn findings_where(document: &Value, keep: impl Fn(&Value) -> bool) -> Vec<(String, u64, String)> {
     document["findings"]
         .as_array()
         .expect("findings is an array")
         .iter()
+        .filter(|f| keep(f))
         .map(|f| {
             (
                 f["path"].as_str().unwrap().to_string(),
