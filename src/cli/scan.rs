@@ -3,11 +3,12 @@
 use std::env;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
 use std::time::Instant;
 
 use katscan::report::{
-    GithubReporter, HumanReporter, JsonReporter, ReportInput, Reporter, SarifReporter,
-    write_summary,
+    GithubReporter, HumanReporter, JsonReporter, MarkdownReporter, ReportInput, Reporter,
+    SarifReporter, write_summary,
 };
 use katscan::walk::{self, ScanReport, WalkOptions};
 use katscan::{Level, Scanner};
@@ -48,6 +49,10 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         print_error(&error);
         return ExitStatus::Error;
     }
+    if let Err(error) = write_extra_reports(args, &input) {
+        print_error(&error);
+        return ExitStatus::Error;
+    }
     // The summary is for the person at the terminal; a failure to print it
     // must not change what the report and exit status say.
     let _ = write_summary(&mut io::stderr().lock(), &input);
@@ -85,25 +90,10 @@ enum OutputError {
 
 fn write_report(args: &ScanArgs, input: &ReportInput<'_>) -> Result<(), OutputError> {
     let to_file = args.output.is_some();
-    let reporter: Box<dyn Reporter> = match args.format {
-        Format::Human => Box::new(HumanReporter {
-            color: !to_file && use_color(args.color),
-            ..HumanReporter::default()
-        }),
-        Format::Json => Box::new(JsonReporter),
-        Format::Sarif => Box::new(SarifReporter),
-        Format::Github => Box::new(GithubReporter),
-    };
+    let reporter = reporter_for(args.format, !to_file && use_color(args.color));
 
     if let Some(path) = &args.output {
-        let file_error = |source| OutputError::File {
-            path: path.display().to_string(),
-            source,
-        };
-        let file = File::create(path).map_err(file_error)?;
-        let mut out = BufWriter::new(file);
-        reporter.write(&mut out, input).map_err(file_error)?;
-        return out.flush().map_err(file_error);
+        return write_to_file(reporter.as_ref(), path, input);
     }
 
     let written = if args.format == Format::Human {
@@ -117,6 +107,47 @@ fn write_report(args: &ScanArgs, input: &ReportInput<'_>) -> Result<(), OutputEr
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(OutputError::Stream),
     }
+}
+
+/// `--report FORMAT=FILE`: more reports from the same findings, so one scan
+/// can feed code scanning, annotations and a job summary.
+fn write_extra_reports(args: &ScanArgs, input: &ReportInput<'_>) -> Result<(), OutputError> {
+    for target in &args.report {
+        write_to_file(
+            reporter_for(target.format, false).as_ref(),
+            &target.path,
+            input,
+        )?;
+    }
+    Ok(())
+}
+
+fn reporter_for(format: Format, color: bool) -> Box<dyn Reporter> {
+    match format {
+        Format::Human => Box::new(HumanReporter {
+            color,
+            ..HumanReporter::default()
+        }),
+        Format::Json => Box::new(JsonReporter),
+        Format::Sarif => Box::new(SarifReporter),
+        Format::Github => Box::new(GithubReporter),
+        Format::Markdown => Box::new(MarkdownReporter),
+    }
+}
+
+fn write_to_file(
+    reporter: &dyn Reporter,
+    path: &Path,
+    input: &ReportInput<'_>,
+) -> Result<(), OutputError> {
+    let file_error = |source| OutputError::File {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = File::create(path).map_err(file_error)?;
+    let mut out = BufWriter::new(file);
+    reporter.write(&mut out, input).map_err(file_error)?;
+    out.flush().map_err(file_error)
 }
 
 fn use_color(choice: ColorChoice) -> bool {
