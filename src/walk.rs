@@ -281,8 +281,9 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
     Ok(report)
 }
 
-/// The paths of `options` that no ignore file or `--exclude` glob covers
-/// (`--force-exclude`), judged as a walk from their parent would.
+/// The paths of `options` that no ignore file, `--exclude` glob or
+/// caller's filter (config excludes) covers (`--force-exclude`), judged as
+/// a walk from their parent would.
 fn not_excluded(options: &WalkOptions) -> Result<Vec<PathBuf>, WalkError> {
     let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut excluder = Excluder::new(ExcludeOptions {
@@ -300,7 +301,11 @@ fn not_excluded(options: &WalkOptions) -> Result<Vec<PathBuf>, WalkError> {
         .iter()
         .filter(|path| {
             let is_dir = path.metadata().is_ok_and(|m| m.is_dir());
-            !excluder.is_excluded(path, is_dir)
+            let by_caller = options
+                .exclude_filter
+                .as_ref()
+                .is_some_and(|filter| filter.excludes(path, is_dir));
+            !by_caller && !excluder.is_excluded(path, is_dir)
         })
         .cloned()
         .collect())

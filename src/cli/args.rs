@@ -86,6 +86,11 @@ pub struct ScanArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write a report in FORMAT to FILE, from the same scan
+    /// (repeatable), e.g. `--report sarif=katscan.sarif`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report_target)]
+    pub report: Vec<ReportTarget>,
+
     /// Lowest level that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
@@ -231,6 +236,37 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands, for annotations (on stdout).
     Github,
+    /// Counts by rule and the first findings, for a CI job summary (on
+    /// stdout).
+    Markdown,
+}
+
+/// One `--report FORMAT=FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+pub fn parse_report_target(value: &str) -> Result<ReportTarget, String> {
+    let (format, path) = value
+        .split_once('=')
+        .ok_or_else(|| format!("`{value}` is not FORMAT=FILE (example: sarif=katscan.sarif)"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        format!("unknown format `{format}` (expected {})", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{value}` names no file"));
+    }
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -293,6 +329,29 @@ mod tests {
         assert!(parse_size("12X").is_err());
         assert!(parse_size("M").is_err());
         assert!(parse_size("99999999999999999G").is_err());
+    }
+
+    #[test]
+    fn report_targets_parse() {
+        assert_eq!(
+            parse_report_target("sarif=out/k.sarif"),
+            Ok(ReportTarget {
+                format: Format::Sarif,
+                path: PathBuf::from("out/k.sarif")
+            })
+        );
+        // Only the first `=` separates: file names may contain one.
+        assert_eq!(
+            parse_report_target("MARKDOWN=a=b.md").map(|t| (t.format, t.path)),
+            Ok((Format::Markdown, PathBuf::from("a=b.md")))
+        );
+        assert!(parse_report_target("sarif").is_err());
+        assert!(parse_report_target("sarif=").is_err());
+        let unknown = parse_report_target("xml=k.xml").unwrap_err();
+        assert!(
+            unknown.contains("human, json, sarif, github, markdown"),
+            "{unknown}"
+        );
     }
 
     #[test]

@@ -10,13 +10,13 @@ use katscan::baseline::{Baseline, BaselineError, Scope};
 use katscan::client::Classifier;
 use katscan::config::Config;
 use katscan::report::{
-    GithubReporter, HumanReporter, JsonReporter, ReportInput, Reporter, SarifReporter,
-    write_summary,
+    GithubReporter, HumanReporter, JsonReporter, MarkdownReporter, ReportInput, Reporter,
+    SarifReporter, write_summary,
 };
 use katscan::walk::{self, ScanReport, WalkOptions};
 use katscan::{Level, RuleSet, Scanner};
 
-use super::args::{ColorChoice, FailOn, Format, ScanArgs};
+use super::args::{ColorChoice, FailOn, Format, ReportTarget, ScanArgs};
 use super::{ExitStatus, builtin_rules, config, print_error};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
@@ -87,6 +87,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         color: args.color,
         verbose: args.verbose,
         baseline_written: args.baseline.write_baseline.is_some(),
+        extra_reports: &args.report,
     };
     finish(&rules, &report, started.elapsed(), &reporting)
 }
@@ -100,6 +101,8 @@ pub struct Reporting<'a> {
     pub verbose: bool,
     /// `--write-baseline` just recorded the findings: say so.
     pub baseline_written: bool,
+    /// `--report FORMAT=FILE`: more reports of the same findings.
+    pub extra_reports: &'a [ReportTarget],
 }
 
 /// Writes the report and the summary; returns the exit status the
@@ -117,7 +120,9 @@ pub fn finish(
     };
     print_skipped(report, reporting.verbose);
     print_baseline(report, reporting.baseline_written);
-    if let Err(error) = write_report(reporting, &input) {
+    if let Err(error) = write_report(reporting, &input)
+        .and_then(|()| write_extra_reports(reporting.extra_reports, &input))
+    {
         print_error(&error);
         return ExitStatus::Error;
     }
@@ -252,25 +257,10 @@ enum OutputError {
 
 fn write_report(args: &Reporting<'_>, input: &ReportInput<'_>) -> Result<(), OutputError> {
     let to_file = args.output.is_some();
-    let reporter: Box<dyn Reporter> = match args.format {
-        Format::Human => Box::new(HumanReporter {
-            color: !to_file && use_color(args.color),
-            ..HumanReporter::default()
-        }),
-        Format::Json => Box::new(JsonReporter),
-        Format::Sarif => Box::new(SarifReporter),
-        Format::Github => Box::new(GithubReporter),
-    };
+    let reporter = reporter_for(args.format, !to_file && use_color(args.color));
 
     if let Some(path) = args.output {
-        let file_error = |source| OutputError::File {
-            path: path.display().to_string(),
-            source,
-        };
-        let file = File::create(path).map_err(file_error)?;
-        let mut out = BufWriter::new(file);
-        reporter.write(&mut out, input).map_err(file_error)?;
-        return out.flush().map_err(file_error);
+        return write_to_file(reporter.as_ref(), path, input);
     }
 
     let written = if args.format == Format::Human {
@@ -284,6 +274,50 @@ fn write_report(args: &Reporting<'_>, input: &ReportInput<'_>) -> Result<(), Out
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(OutputError::Stream),
     }
+}
+
+/// `--report FORMAT=FILE`: more reports from the same findings, so one scan
+/// can feed code scanning, annotations and a job summary.
+fn write_extra_reports(
+    targets: &[ReportTarget],
+    input: &ReportInput<'_>,
+) -> Result<(), OutputError> {
+    for target in targets {
+        write_to_file(
+            reporter_for(target.format, false).as_ref(),
+            &target.path,
+            input,
+        )?;
+    }
+    Ok(())
+}
+
+fn reporter_for(format: Format, color: bool) -> Box<dyn Reporter> {
+    match format {
+        Format::Human => Box::new(HumanReporter {
+            color,
+            ..HumanReporter::default()
+        }),
+        Format::Json => Box::new(JsonReporter),
+        Format::Sarif => Box::new(SarifReporter),
+        Format::Github => Box::new(GithubReporter),
+        Format::Markdown => Box::new(MarkdownReporter),
+    }
+}
+
+fn write_to_file(
+    reporter: &dyn Reporter,
+    path: &Path,
+    input: &ReportInput<'_>,
+) -> Result<(), OutputError> {
+    let file_error = |source| OutputError::File {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = File::create(path).map_err(file_error)?;
+    let mut out = BufWriter::new(file);
+    reporter.write(&mut out, input).map_err(file_error)?;
+    out.flush().map_err(file_error)
 }
 
 pub fn use_color(choice: ColorChoice) -> bool {

@@ -69,6 +69,7 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         color: args.color,
         verbose: args.verbose,
         baseline_written: false,
+        extra_reports: &[],
     };
     finish(&rules, &report, started.elapsed(), &reporting)
 }

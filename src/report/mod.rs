@@ -7,6 +7,7 @@
 mod github;
 mod human;
 mod json;
+mod markdown;
 mod sarif;
 mod summary;
 
@@ -19,6 +20,7 @@ use crate::walk::ScanReport;
 pub use github::GithubReporter;
 pub use human::HumanReporter;
 pub use json::{JSON_FORMAT_VERSION, JsonReporter};
+pub use markdown::MarkdownReporter;
 pub use sarif::SarifReporter;
 pub use summary::write_summary;
 

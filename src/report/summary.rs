@@ -57,7 +57,7 @@ pub fn write_summary(out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result
     Ok(())
 }
 
-fn plural(count: usize, noun: &str) -> String {
+pub(super) fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
     } else if let Some(stem) = noun.strip_suffix('y') {
@@ -67,7 +67,7 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-fn human_bytes(bytes: u64) -> String {
+pub(super) fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
     let mut unit = 0;

@@ -2,6 +2,7 @@
 //!
 //! One test binary (modules below) so the suite links once.
 
+mod action;
 mod bad_input;
 mod baseline;
 mod build_output;

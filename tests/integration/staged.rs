@@ -324,6 +324,13 @@ fn force_exclude_applies_ignore_files_and_excludes_to_named_files() {
         locations(&document),
         expected(&[("debug.log", 1, "KAT001")])
     );
+
+    // `.katscan.toml` excludes count too: pre-commit passes such files.
+    write(repo.path(), ".katscan.toml", "exclude = [\"src/\"]\n");
+    let (document, code) =
+        crate::support::scan_json(repo.path(), &["--force-exclude", "src/app.py"]);
+    assert_eq!(locations(&document), expected(&[]));
+    assert_eq!(code, 0);
 }
 
 #[test]

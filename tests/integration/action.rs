@@ -1,0 +1,637 @@
+//! The GitHub Action (`action.yml`, `action/*.sh`), the pre-commit hook
+//! definitions, and what they rely on: `--report FORMAT=FILE` and the
+//! Markdown reporter.
+//!
+//! The action's scripts run here as the runner would run them: `GITHUB_*`
+//! variables point at temporary files and the built katscan is on PATH.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::support::{KEY_ID, SECRET, exit_code, katscan, planted_key, repo_root};
+
+// ---------------------------------------------------------------------------
+// Definitions: action.yml and .pre-commit-hooks.yaml
+
+fn schemas_dir() -> PathBuf {
+    std::env::var_os("KATSCAN_SCHEMAS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/schemas"))
+}
+
+fn yaml_file(name: &str) -> Value {
+    let path = repo_root().join(name);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{name} is not YAML: {e}"))
+}
+
+fn assert_valid(schema_name: &str, document: &Value) {
+    let schema_file = schemas_dir().join(schema_name);
+    let schema: Value =
+        serde_json::from_str(&fs::read_to_string(&schema_file).unwrap_or_else(|e| {
+            panic!(
+                "schema {} not readable ({e}); set KATSCAN_SCHEMAS_DIR",
+                schema_file.display()
+            )
+        }))
+        .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "invalid against {schema_name}:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn action_yml_is_a_valid_composite_action_with_the_documented_interface() {
+    let action = yaml_file("action.yml");
+    assert_valid("github-action.json", &action);
+    assert_eq!(action["runs"]["using"], "composite", "no Docker");
+
+    // Inputs are kebab-case with string defaults (GitHub passes strings).
+    let defaults = [
+        ("path", "."),
+        ("args", ""),
+        ("fail-on", "warning"),
+        ("sarif-file", "katscan.sarif"),
+        ("upload-sarif", "false"),
+    ];
+    let inputs = action["inputs"].as_object().expect("inputs");
+    assert_eq!(inputs.len(), defaults.len(), "inputs: {inputs:?}");
+    for (name, default) in defaults {
+        assert_eq!(
+            inputs[name]["default"],
+            Value::from(default),
+            "default of input {name}"
+        );
+        assert!(
+            inputs[name]["description"].is_string(),
+            "{name} is documented"
+        );
+    }
+    let outputs = action["outputs"].as_object().expect("outputs");
+    assert_eq!(
+        outputs.keys().collect::<Vec<_>>(),
+        ["findings", "sarif-file"]
+    );
+}
+
+#[test]
+fn action_steps_get_inputs_only_through_env_and_always_name_a_shell() {
+    let action = yaml_file("action.yml");
+    let steps = action["runs"]["steps"].as_array().expect("steps");
+    let mut uses = Vec::new();
+    for step in steps {
+        let name = step["name"].as_str().unwrap_or("?");
+        if let Some(script) = step.get("run") {
+            let script = script.as_str().expect("run is text");
+            assert_eq!(step["shell"], "bash", "step {name} names its shell");
+            assert!(
+                !script.contains("${{"),
+                "step {name} splices an expression into its script:\n{script}"
+            );
+        } else {
+            uses.push(step["uses"].as_str().expect("a step runs or uses"));
+        }
+    }
+    // Pinned to major versions, and the SARIF upload is code scanning's own.
+    assert_eq!(
+        uses,
+        ["actions/cache@v4", "github/codeql-action/upload-sarif@v3"]
+    );
+    // Every script the action calls exists in the repository.
+    for step in steps {
+        if let Some(script) = step["run"].as_str() {
+            for word in script.split(['"', ' ', '\n']) {
+                if let Some(relative) = word.strip_prefix("$GITHUB_ACTION_PATH/") {
+                    assert!(
+                        repo_root().join(relative).is_file(),
+                        "{relative} is missing"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn pre_commit_hooks_are_valid_and_serial() {
+    let hooks = yaml_file(".pre-commit-hooks.yaml");
+    assert_valid("pre-commit-hooks.json", &hooks);
+    let hooks = hooks.as_array().expect("a list of hooks");
+    let summary: Vec<(&str, &str)> = hooks
+        .iter()
+        .map(|h| (h["id"].as_str().unwrap(), h["language"].as_str().unwrap()))
+        .collect();
+    assert_eq!(summary, [("katscan", "rust"), ("katscan-system", "system")]);
+    for hook in hooks {
+        let id = &hook["id"];
+        assert!(
+            hook["entry"].as_str().unwrap().starts_with("katscan scan"),
+            "{id}"
+        );
+        assert_eq!(
+            hook["require_serial"], true,
+            "{id}: katscan parallelises itself"
+        );
+        // Files are passed to katscan, which honours ignore rules for them.
+        assert_ne!(hook["pass_filenames"], false, "{id}");
+        assert_eq!(
+            hook["stages"],
+            serde_json::json!(["pre-commit", "pre-push", "manual"]),
+            "{id}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The action's scripts, run as the runner runs them
+
+/// A workspace and the files the runner provides to a step.
+struct Runner {
+    workspace: TempDir,
+    temp: TempDir,
+}
+
+/// What one script run left behind.
+struct StepResult {
+    status: i32,
+    stdout: String,
+    stderr: String,
+    outputs: BTreeMap<String, String>,
+    summary: String,
+    path_additions: String,
+}
+
+impl Runner {
+    fn new() -> Runner {
+        Runner {
+            workspace: TempDir::new().unwrap(),
+            temp: TempDir::new().unwrap(),
+        }
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        let path = self.workspace.path().join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    /// Runs `action/<script>` with `inputs` (`INPUT_*` variables) and PATH
+    /// holding `path_dirs` then the system directories.
+    fn run(&self, script: &str, inputs: &[(&str, &str)], path_dirs: &[&Path]) -> StepResult {
+        let files = self.temp.path();
+        let output_file = files.join("github_output");
+        let summary_file = files.join("step_summary");
+        let path_file = files.join("github_path");
+        for file in [&output_file, &summary_file, &path_file] {
+            fs::write(file, "").unwrap();
+        }
+        let runner_temp = files.join("runner_temp");
+        fs::create_dir_all(&runner_temp).unwrap();
+
+        let mut path: Vec<PathBuf> = path_dirs.iter().map(|p| p.to_path_buf()).collect();
+        path.extend(["/usr/local/bin", "/usr/bin", "/bin"].map(PathBuf::from));
+        let mut command = Command::new("bash");
+        command
+            .arg(repo_root().join("action").join(script))
+            .current_dir(self.workspace.path())
+            .env_clear()
+            .env("PATH", std::env::join_paths(path).unwrap())
+            .env("HOME", files)
+            .env("NO_COLOR", "1")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", &output_file)
+            .env("GITHUB_STEP_SUMMARY", &summary_file)
+            .env("GITHUB_PATH", &path_file)
+            .env("GITHUB_WORKSPACE", self.workspace.path())
+            .env("GITHUB_ACTION_PATH", repo_root())
+            .env("RUNNER_TEMP", &runner_temp)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64");
+        for (name, value) in inputs {
+            command.env(name, value);
+        }
+        let output: Output = command.output().expect("bash runs");
+        let outputs = fs::read_to_string(&output_file)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let (key, value) = line.split_once('=').expect("outputs are key=value");
+                (key.to_string(), value.to_string())
+            })
+            .collect();
+        StepResult {
+            status: exit_code(&output),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            outputs,
+            summary: fs::read_to_string(&summary_file).unwrap(),
+            path_additions: fs::read_to_string(&path_file).unwrap(),
+        }
+    }
+
+    /// The scan step with the built katscan on PATH.
+    fn scan(&self, inputs: &[(&str, &str)]) -> StepResult {
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_katscan"));
+        let result = self.run("run.sh", inputs, &[bin.parent().unwrap()]);
+        assert!(
+            !result.everything().contains(SECRET),
+            "the action printed a secret"
+        );
+        result
+    }
+}
+
+impl StepResult {
+    fn output(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .unwrap_or_else(|| panic!("no output {name}: {:?}\n{}", self.outputs, self.stderr))
+    }
+
+    fn annotations(&self, level: &str) -> Vec<&str> {
+        let prefix = format!("::{level} ");
+        self.stdout
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .collect()
+    }
+
+    fn everything(&self) -> String {
+        format!(
+            "{}{}{}{:?}",
+            self.stdout, self.stderr, self.summary, self.outputs
+        )
+    }
+}
+
+/// Distinct, random-looking public ids: `Zq7PwX2mLk9V` + `A`, `B`, ...
+fn key_ids(count: usize) -> Vec<String> {
+    (b'A'..)
+        .take(count)
+        .map(|c| format!("{KEY_ID}{}", c as char))
+        .collect()
+}
+
+/// 13 keys (KAT001 errors) in 5 files and 2 wildcard origins (CORS001
+/// warnings): more errors than GitHub shows annotations for.
+fn runner_with_findings() -> Runner {
+    let runner = Runner::new();
+    let ids = key_ids(13);
+    for (file, chunk) in ids.chunks(3).enumerate() {
+        let text: String = chunk
+            .iter()
+            .map(|id| format!("KATALO_API_KEY={}\n", planted_key(id, SECRET)))
+            .collect();
+        runner.write(&format!("config/service{file}.env"), &text);
+    }
+    runner.write(
+        "api/views.py",
+        "def options(response):\n    response.headers[\"Access-Control-Allow-Origin\"] = \"*\"\n",
+    );
+    runner.write(
+        "api/handler.py",
+        "def cors(self):\n    self.set_header(\"Access-Control-Allow-Origin\", \"*\")\n",
+    );
+    runner
+}
+
+#[test]
+fn the_scan_step_writes_sarif_outputs_capped_annotations_and_a_summary() {
+    let runner = runner_with_findings();
+    let step = runner.scan(&[]);
+    assert_eq!(
+        step.status, 0,
+        "findings do not fail this step: {}",
+        step.stderr
+    );
+
+    // Outputs: 13 + 2 findings; katscan's status is kept for the last step.
+    assert_eq!(step.output("findings"), "15");
+    assert_eq!(step.output("sarif-file"), "katscan.sarif");
+    assert_eq!(step.output("sarif-written"), "true");
+    assert_eq!(step.output("exit-code"), "1");
+
+    // The SARIF report has every finding.
+    let sarif: Value = serde_json::from_slice(
+        &fs::read(runner.workspace.path().join("katscan.sarif")).expect("SARIF written"),
+    )
+    .expect("SARIF parses");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 15);
+
+    // Ten annotations per level at most, then one notice for the rest.
+    let errors = step.annotations("error");
+    assert_eq!(errors.len(), 10, "{}", step.stdout);
+    assert!(errors[0].starts_with("::error file=config/service0.env,line=1,col=16,"));
+    assert_eq!(step.annotations("warning").len(), 2);
+    let notices = step.annotations("notice");
+    assert_eq!(notices.len(), 1, "{}", step.stdout);
+    assert!(
+        notices[0].contains("3 more findings are not shown")
+            && notices[0].contains("katscan.sarif"),
+        "{}",
+        notices[0]
+    );
+
+    // The summary counts by rule and names the keys to revoke.
+    let summary = &step.summary;
+    assert!(summary.starts_with("## katscan: 15 findings (13 errors, 2 warnings, 0 notes)"));
+    assert!(
+        summary.contains("| KAT001 | live-key | error | 13 |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| CORS001 | wildcard-origin | warning | 2 |"),
+        "{summary}"
+    );
+    for id in key_ids(13) {
+        assert!(summary.contains(&id), "summary lacks key id {id}");
+    }
+    assert!(summary.contains("config/service4.env:1:16"), "{summary}");
+}
+
+#[test]
+fn the_scan_step_on_a_clean_tree_succeeds() {
+    let runner = Runner::new();
+    runner.write("src/server.py", "KEY = os.environ[\"KATALO_API_KEY\"]\n");
+    let step = runner.scan(&[]);
+    assert_eq!(step.status, 0, "{}", step.stderr);
+    assert_eq!(step.output("findings"), "0");
+    assert_eq!(step.output("exit-code"), "0");
+    assert_eq!(step.output("sarif-written"), "true");
+    assert!(!step.stdout.contains("::error") && !step.stdout.contains("::notice"));
+    assert!(
+        step.summary.starts_with("## katscan: no findings"),
+        "{}",
+        step.summary
+    );
+}
+
+#[test]
+fn the_scan_step_honours_its_inputs() {
+    let runner = runner_with_findings();
+    runner.write(
+        "docs and notes/leak.env",
+        &format!("K={}\n", planted_key("Hv5Nq2Lx8TzR", SECRET)),
+    );
+
+    // fail-on error: the two CORS001 warnings alone would pass.
+    let step = runner.scan(&[
+        ("INPUT_PATH", "api"),
+        ("INPUT_FAIL_ON", "error"),
+        ("INPUT_SARIF_FILE", "reports/out.sarif"),
+    ]);
+    assert_eq!(step.output("findings"), "2");
+    assert_eq!(step.output("exit-code"), "0", "{}", step.stderr);
+    assert_eq!(step.output("sarif-file"), "reports/out.sarif");
+    assert!(runner.workspace.path().join("reports/out.sarif").is_file());
+
+    // args are split like shell words: the quoted glob holds a space.
+    let step = runner.scan(&[("INPUT_ARGS", "--exclude 'docs and notes/' --exclude api")]);
+    assert_eq!(step.output("findings"), "13", "{}", step.stderr);
+    let step = runner.scan(&[("INPUT_ARGS", "--exclude config --exclude api")]);
+    assert_eq!(step.output("findings"), "1", "{}", step.stderr);
+}
+
+#[test]
+fn the_scan_step_refuses_bad_inputs_before_scanning() {
+    let runner = runner_with_findings();
+    for (input, value, complaint) in [
+        ("INPUT_ARGS", "--no-redact", "--no-redact"),
+        ("INPUT_ARGS", "-f json", "--format"),
+        ("INPUT_ARGS", "--output=x.txt", "--output"),
+        ("INPUT_ARGS", "--fail-on never", "fail-on input"),
+        ("INPUT_ARGS", "--exclude 'unbalanced", "unbalanced quotes"),
+        ("INPUT_UPLOAD_SARIF", "yes", "upload-sarif"),
+        ("INPUT_SARIF_FILE", "a\nb.sarif", "line break"),
+        // An input cannot smuggle in a workflow command of its own.
+        (
+            "INPUT_UPLOAD_SARIF",
+            "yes\n::warning::injected",
+            "upload-sarif",
+        ),
+    ] {
+        let step = runner.scan(&[(input, value)]);
+        assert_eq!(step.status, 2, "{input}={value:?}");
+        assert!(
+            step.stdout.contains("::error") && step.stdout.contains(complaint),
+            "{input}={value:?}: {}",
+            step.stdout
+        );
+        let commands = step.stdout.lines().filter(|l| l.starts_with("::"));
+        assert_eq!(commands.count(), 1, "{input}={value:?}: {}", step.stdout);
+        assert!(step.outputs.is_empty(), "{input}={value:?}");
+        assert!(!runner.workspace.path().join("katscan.sarif").exists());
+    }
+}
+
+#[test]
+fn the_scan_step_reports_a_failed_scan_without_stopping() {
+    let runner = runner_with_findings();
+    // A stale report from an earlier step must not pass for this scan's.
+    runner.write("katscan.sarif", "{}");
+    let step = runner.scan(&[("INPUT_PATH", "no/such/dir")]);
+    assert_eq!(step.status, 0, "{}", step.stderr);
+    assert_eq!(step.output("exit-code"), "2");
+    assert_eq!(step.output("findings"), "0");
+    assert_eq!(step.output("sarif-written"), "false");
+    assert!(
+        step.summary.contains("did not complete"),
+        "{}",
+        step.summary
+    );
+    assert!(step.stderr.contains("no/such/dir"), "{}", step.stderr);
+}
+
+#[test]
+fn the_scan_step_needs_katscan() {
+    let runner = Runner::new();
+    let step = runner.run("run.sh", &[], &[]);
+    assert_eq!(step.status, 2);
+    assert!(
+        step.stdout.contains("katscan is not on PATH"),
+        "{}",
+        step.stdout
+    );
+}
+
+#[test]
+fn locate_uses_katscan_from_path_when_present() {
+    let runner = Runner::new();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_katscan"));
+    let step = runner.run("locate.sh", &[], &[bin.parent().unwrap()]);
+    assert_eq!(step.status, 0, "{}", step.stderr);
+    assert_eq!(step.output("found"), "true");
+    assert!(!step.outputs.contains_key("cache-key"));
+    assert_eq!(step.path_additions, "");
+}
+
+#[test]
+fn locate_keys_the_build_cache_on_the_action_source() {
+    let runner = Runner::new();
+    let step = runner.run("locate.sh", &[], &[]);
+    assert_eq!(step.status, 0, "{}", step.stderr);
+    assert_eq!(step.output("found"), "false");
+    let root = step.output("install-root").to_string();
+    assert!(
+        root.starts_with(runner.temp.path().to_str().unwrap()),
+        "{root}"
+    );
+    assert_eq!(step.path_additions, format!("{root}/bin\n"));
+    let key = step.output("cache-key").to_string();
+    let hash = key
+        .strip_prefix("katscan-Linux-X64-")
+        .unwrap_or_else(|| panic!("{key}"));
+    assert_eq!(hash.len(), 32);
+    assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    // Same source, same key.
+    assert_eq!(runner.run("locate.sh", &[], &[]).output("cache-key"), key);
+}
+
+// ---------------------------------------------------------------------------
+// `--report FORMAT=FILE` and `--format markdown`
+
+#[test]
+fn extra_reports_come_from_the_same_scan() {
+    let runner = runner_with_findings();
+    let dir = runner.workspace.path();
+    fs::create_dir(dir.join("out")).unwrap();
+    let output = katscan()
+        .current_dir(dir)
+        .args(["scan", "--format", "json"])
+        .args(["--report", "sarif=out/k.sarif"])
+        .args([
+            "--report",
+            "markdown=summary.md",
+            "--report",
+            "github=gh.txt",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 1);
+    let json: Value = serde_json::from_slice(&output.stdout).expect("the main report is on stdout");
+    let sarif: Value = serde_json::from_slice(&fs::read(dir.join("out/k.sarif")).unwrap()).unwrap();
+    let findings = json["findings"].as_array().unwrap().len();
+    assert_eq!(findings, 15);
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        findings
+    );
+    let github = fs::read_to_string(dir.join("gh.txt")).unwrap();
+    assert_eq!(github.lines().count(), findings);
+    let markdown = fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(
+        markdown.starts_with("## katscan: 15 findings"),
+        "{markdown}"
+    );
+    for report in [&github, &markdown] {
+        assert!(!report.contains(SECRET));
+    }
+}
+
+#[test]
+fn a_bad_report_target_is_a_usage_error() {
+    let dir = TempDir::new().unwrap();
+    for (value, message) in [
+        ("sarif", "is not FORMAT=FILE"),
+        ("xml=k.xml", "unknown format `xml`"),
+        ("json=", "names no file"),
+    ] {
+        let output = katscan()
+            .current_dir(dir.path())
+            .args(["scan", "--report", value])
+            .output()
+            .unwrap();
+        assert_eq!(exit_code(&output), 2, "{value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{value}: {stderr}");
+    }
+    let output = katscan()
+        .current_dir(dir.path())
+        .args(["scan", "--report", "sarif=missing/dir/k.sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 2);
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("cannot write the report to missing/dir/k.sarif")
+    );
+}
+
+#[test]
+fn markdown_lists_the_first_fifty_findings_and_counts_the_rest() {
+    let dir = TempDir::new().unwrap();
+    let ids: Vec<String> = (0..55).map(|i| format!("Wk{i:02}Rv7Qz")).collect();
+    let text: String = ids
+        .iter()
+        .map(|id| format!("K={}\n", planted_key(id, SECRET)))
+        .collect();
+    fs::write(dir.path().join("keys.env"), text).unwrap();
+    let output = katscan()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 1);
+    let markdown = String::from_utf8(output.stdout).unwrap();
+    assert!(!markdown.contains(SECRET));
+    assert!(
+        markdown.contains("### Findings (first 50 of 55)"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("5 more not listed here"), "{markdown}");
+    let rows = markdown
+        .lines()
+        .filter(|l| l.starts_with("| error | KAT001 live-key | keys.env:"))
+        .count();
+    assert_eq!(rows, 50);
+    assert!(markdown.contains("| error | KAT001 live-key | keys.env:50:3 |"));
+    assert!(!markdown.contains("keys.env:51:3"));
+    // Every key to revoke is named, listed or not.
+    for id in &ids {
+        assert!(markdown.contains(id.as_str()), "{id} missing");
+    }
+}
+
+#[test]
+fn markdown_cannot_be_injected_through_file_names() {
+    let dir = TempDir::new().unwrap();
+    let name: OsString = "a|b<img src=x>[l](u).env".into();
+    fs::write(
+        dir.path().join(&name),
+        format!("K={}\n", planted_key(KEY_ID, SECRET)),
+    )
+    .unwrap();
+    let output = katscan()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8(output.stdout).unwrap();
+    let row = markdown
+        .lines()
+        .find(|l| l.starts_with("| error |"))
+        .unwrap_or_else(|| panic!("{markdown}"));
+    assert_eq!(
+        row.matches('|').count(),
+        5,
+        "four cells, no pipe from the name: {row}"
+    );
+    assert!(
+        row.contains("a&#124;b&#60;img src=x&#62;&#91;l&#93;(u).env:1:3"),
+        "{row}"
+    );
+    assert!(!markdown.contains("<img"));
+}
