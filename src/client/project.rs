@@ -50,16 +50,38 @@ struct DirFacts {
 
 #[derive(Debug, Default)]
 pub(super) struct ProjectCache {
+    /// By absolute directory.
     dirs: Mutex<HashMap<PathBuf, Arc<DirFacts>>>,
+    /// By directory as walked (relative, unresolved), so files after the
+    /// first in a directory cost one lookup, not a `canonicalize`.
+    walked: Mutex<HashMap<PathBuf, (PathBuf, Arc<DirFacts>)>>,
 }
 
 impl ProjectCache {
     pub fn place_of(&self, location: &Path, projects: &[ProjectSpec]) -> Option<Place> {
-        let dir = absolute_dir(location)?;
-        let file = dir.join(location.file_name()?);
+        let name = location.file_name()?;
+        let walked_dir = location.parent().unwrap_or(Path::new(""));
+        let known = self
+            .walked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(walked_dir)
+            .cloned();
+        let (dir, facts) = match known {
+            Some(known) => known,
+            None => {
+                let dir = absolute_dir(location)?;
+                let facts = self.facts(&dir, projects);
+                self.walked
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(walked_dir.to_path_buf(), (dir.clone(), Arc::clone(&facts)));
+                (dir, facts)
+            }
+        };
         Some(Place {
-            file,
-            facts: self.facts(&dir, projects),
+            file: dir.join(name),
+            facts,
         })
     }
 
