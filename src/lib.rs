@@ -3,11 +3,14 @@
 //! The pipeline, one module per stage: [`walk`] enumerates and reads files
 //! in parallel and [`decode`] undoes byte order marks; [`scanner`] runs the
 //! [`rules`]' detectors over each buffer, gated by the keyword [`prefilter`],
-//! skipping matches in [`comments`] where a detector asks; matches become
+//! skipping matches in [`comments`] where a detector asks, and running
+//! client-scoped detectors only where the [`client`] classifier says a file
+//! ships to clients; matches become
 //! redacted [`finding`]s with [`location`]s and [`snippet`]s; a
 //! [`report`]er writes them. The library never prints and never exits: the
 //! `katscan` binary owns the terminal and the exit code.
 
+pub mod client;
 pub mod comments;
 pub mod decode;
 pub mod finding;

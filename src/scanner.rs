@@ -7,12 +7,15 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
 
+use crate::client::{self, Classifier, Region, Verdict};
 use crate::comments::{self, CommentLexer};
 use crate::finding::{Finding, fingerprint};
 use crate::location::LineIndex;
 use crate::prefilter::Prefilter;
-use crate::rules::{Condition, Detector, Rule, RuleSet};
+use crate::rules::{Condition, Detector, Rule, RuleSet, Scope};
 use crate::snippet::{self, Masks};
 
 /// Scans buffers with one compiled rule set. Shared by all scan threads.
@@ -20,6 +23,7 @@ use crate::snippet::{self, Masks};
 pub struct Scanner<'r> {
     rules: &'r RuleSet,
     prefilter: Prefilter,
+    classifier: Classifier,
     redact: bool,
 }
 
@@ -30,32 +34,76 @@ struct RawMatch<'r> {
     span: Range<usize>,
     key_id: Option<Range<usize>>,
     secret: Option<Range<usize>>,
+    /// Why the file ships to clients, for client-scoped detectors.
+    client_reason: Option<Arc<str>>,
 }
 
 impl<'r> Scanner<'r> {
+    /// A scanner with the built-in client-file classification.
     /// `redact: false` is `--no-redact`: findings then carry the full secret.
+    ///
+    /// # Panics
+    /// If the built-in classification data is invalid, which the test suite
+    /// rules out; the CLI builds its classifier with [`Scanner::with_classifier`]
+    /// and reports such an error instead.
     pub fn new(rules: &'r RuleSet, redact: bool) -> Self {
+        let classifier =
+            Classifier::builtin().expect("the built-in client classification is valid (tested)");
+        Self::with_classifier(rules, redact, classifier)
+    }
+
+    pub fn with_classifier(rules: &'r RuleSet, redact: bool, classifier: Classifier) -> Self {
         Scanner {
             rules,
             prefilter: Prefilter::new(rules),
+            classifier,
             redact,
         }
     }
 
-    /// All findings in `source`, the contents of the file at `path`
-    /// (relative, `/`-separated; used for path scopes, comment syntax and
-    /// reports).
+    /// All findings in `source`, the contents of the file reported as
+    /// `path` (relative, `/`-separated; used for path scopes, comment syntax
+    /// and reports). Without a location on disk, which files ship to
+    /// clients is decided from the path and contents alone.
     pub fn scan(&self, path: &str, source: &[u8]) -> Vec<Finding> {
+        self.scan_at(path, None, source)
+    }
+
+    /// [`Scanner::scan`] for a file read from `location` on disk, where the
+    /// directories above it tell which kind of project it belongs to.
+    pub fn scan_at(&self, path: &str, location: Option<&Path>, source: &[u8]) -> Vec<Finding> {
         let candidates = self.prefilter.candidates(source);
         if candidates.is_empty() {
             return Vec::new();
         }
         let mut matches = Vec::new();
+        // Classified at most once, and only when a client-scoped detector
+        // has something to look at.
+        let mut verdict: Option<Option<Verdict>> = None;
         for (index, detector) in self.rules.detectors().iter().enumerate() {
-            if candidates.contains(index) && detector.applies_to(path) {
-                let rule = self.rules.rule_of(detector);
-                collect_matches(rule, detector, source, &mut matches);
+            if !candidates.contains(index) || !detector.applies_to(path) {
+                continue;
             }
+            let client_reason = match detector.scope {
+                Scope::Any => None,
+                Scope::Client => {
+                    let verdict = verdict
+                        .get_or_insert_with(|| self.classifier.classify(path, location, source));
+                    match verdict {
+                        Some(verdict) if verdict.is_client() => Some(Arc::clone(&verdict.reason)),
+                        _ => continue,
+                    }
+                }
+            };
+            let rule = self.rules.rule_of(detector);
+            collect_matches(rule, detector, source, client_reason, &mut matches);
+        }
+        if let Some(Some(Verdict {
+            region: Region::ScriptElements,
+            ..
+        })) = verdict
+        {
+            keep_client_matches_in_scripts(source, &mut matches);
         }
         if matches.is_empty() {
             return Vec::new();
@@ -109,8 +157,16 @@ impl<'r> Scanner<'r> {
             path: path.to_string(),
             start: index.position(m.span.start),
             end: index.position(m.span.end),
-            message: Rule::render(&m.detector.message, key_id.as_deref()),
-            help: Rule::render(&m.detector.help, key_id.as_deref()),
+            message: Rule::render(
+                &m.detector.message,
+                key_id.as_deref(),
+                m.client_reason.as_deref(),
+            ),
+            help: Rule::render(
+                &m.detector.help,
+                key_id.as_deref(),
+                m.client_reason.as_deref(),
+            ),
             key_id,
             matched: String::from_utf8_lossy(&matched).into_owned(),
             fingerprint: fingerprint(&m.rule.id, path, matched_raw),
@@ -123,6 +179,7 @@ fn collect_matches<'r>(
     rule: &'r Rule,
     detector: &'r Detector,
     source: &[u8],
+    client_reason: Option<Arc<str>>,
     out: &mut Vec<RawMatch<'r>>,
 ) {
     let Some(compiled) = detector.compiled() else {
@@ -149,8 +206,24 @@ fn collect_matches<'r>(
             span,
             key_id,
             secret,
+            client_reason: client_reason.clone(),
         });
     }
+}
+
+/// In a file of which only `<script>` elements ship (Astro), client-scoped
+/// matches elsewhere (the server-side frontmatter) do not count.
+fn keep_client_matches_in_scripts(source: &[u8], matches: &mut Vec<RawMatch<'_>>) {
+    if !matches.iter().any(|m| m.client_reason.is_some()) {
+        return;
+    }
+    let scripts = client::script_elements(source);
+    matches.retain(|m| {
+        m.client_reason.is_none()
+            || scripts
+                .iter()
+                .any(|s| s.start <= m.span.start && m.span.start < s.end)
+    });
 }
 
 /// Drops matches of `skip_comments` detectors that start inside a comment.

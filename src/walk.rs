@@ -43,6 +43,11 @@ pub struct WalkOptions {
     /// Worker threads; 0 picks a number from the available cores.
     pub threads: usize,
     pub follow_symlinks: bool,
+    /// Also walk these build-output directories (relative paths such as
+    /// `dist` or `.next/static`) where ignore files would skip them; CI
+    /// scans after a build this way. `.katscanignore` and excludes still
+    /// apply.
+    pub include_build_output: Vec<String>,
 }
 
 impl Default for WalkOptions {
@@ -54,6 +59,7 @@ impl Default for WalkOptions {
             max_file_size: 64 * 1024 * 1024,
             threads: 0,
             follow_symlinks: false,
+            include_build_output: Vec::new(),
         }
     }
 }
@@ -168,14 +174,33 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
             return Err(WalkError::MissingPath(path.clone()));
         }
     }
-    let walker = build_walker(options)?;
     let shared = Mutex::new(ScanReport::default());
-    let mut builder = VisitorBuilder {
+    // With ignore files off, the first walk already reaches build output.
+    let build_output: &[String] = if options.respect_ignore_files {
+        &options.include_build_output
+    } else {
+        &[]
+    };
+    let first = build_walker(options, &options.paths, Pass::Everything { build_output })?;
+    first.visit(&mut VisitorBuilder {
         scanner,
         options,
         shared: &shared,
-    };
-    walker.visit(&mut builder);
+        build_output_root: None,
+    });
+    if !build_output.is_empty() {
+        // Each root once more, ignore files aside, for the build-output
+        // directories the first walk left to this one.
+        for root in &options.paths {
+            let walker = build_walker(options, std::slice::from_ref(root), Pass::BuildOutput)?;
+            walker.visit(&mut VisitorBuilder {
+                scanner,
+                options,
+                shared: &shared,
+                build_output_root: Some(root),
+            });
+        }
+    }
 
     let mut report = shared
         .into_inner()
@@ -189,11 +214,57 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
     report
         .skipped
         .sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+    // The build-output walk can meet the same unreadable directory again.
+    report
+        .skipped
+        .dedup_by(|a, b| (&a.path, a.reason) == (&b.path, b.reason));
     Ok(report)
 }
 
-fn build_walker(options: &WalkOptions) -> Result<ignore::WalkParallel, WalkError> {
-    let (first, rest) = match options.paths.split_first() {
+/// What one walk covers.
+#[derive(Clone, Copy)]
+enum Pass<'a> {
+    /// Everything ignore files admit, except these build-output
+    /// directories below the roots, which [`Pass::BuildOutput`] covers.
+    Everything { build_output: &'a [String] },
+    /// Only the build-output directories, whatever `.gitignore` says (one
+    /// root per walk, so "below the root" is known).
+    BuildOutput,
+}
+
+/// Directories never worth entering for build output: dependencies, git's
+/// store, and caches that mark themselves (Cargo's `target/`).
+fn is_dependency_or_cache(entry: &DirEntry) -> bool {
+    let name = entry.file_name();
+    name == ".git"
+        || name == "node_modules"
+        || (entry.file_type().is_some_and(|t| t.is_dir())
+            && entry.path().join("CACHEDIR.TAG").exists())
+}
+
+/// Whether `relative` (components below a root) ends with one of the
+/// build-output directories, or lies below one when `below` is true.
+fn in_build_output(relative: &Path, build_output: &[String], below: bool) -> bool {
+    let components: Vec<&std::ffi::OsStr> = relative.iter().collect();
+    build_output.iter().any(|dir| {
+        let wanted: Vec<&std::ffi::OsStr> = Path::new(dir).iter().collect();
+        if below {
+            components
+                .windows(wanted.len())
+                .take(components.len().saturating_sub(wanted.len()))
+                .any(|window| window == wanted.as_slice())
+        } else {
+            components.ends_with(&wanted)
+        }
+    })
+}
+
+fn build_walker(
+    options: &WalkOptions,
+    roots: &[PathBuf],
+    pass: Pass<'_>,
+) -> Result<ignore::WalkParallel, WalkError> {
+    let (first, rest) = match roots.split_first() {
         Some(split) => split,
         None => (&PathBuf::from("."), &[][..]),
     };
@@ -202,18 +273,35 @@ fn build_walker(options: &WalkOptions) -> Result<ignore::WalkParallel, WalkError
         builder.add(path);
     }
     let respect = options.respect_ignore_files;
+    let git_rules = respect && matches!(pass, Pass::Everything { .. });
     builder
         // Hidden files matter here: `.env`, `.github/workflows`, `.npmrc`.
         .hidden(false)
         .parents(respect)
-        .ignore(respect)
-        .git_ignore(respect)
-        .git_global(respect)
-        .git_exclude(respect)
+        .ignore(git_rules)
+        .git_ignore(git_rules)
+        .git_global(git_rules)
+        .git_exclude(git_rules)
         .follow_links(options.follow_symlinks)
-        .threads(options.threads)
-        // Git's object store is compressed and not ours to scan.
-        .filter_entry(|entry| entry.depth() == 0 || entry.file_name() != ".git");
+        .threads(options.threads);
+    match pass {
+        Pass::Everything { build_output } => {
+            let build_output = build_output.to_vec();
+            let roots = roots.to_vec();
+            builder.filter_entry(move |entry| {
+                // Git's object store is compressed and not ours to scan.
+                entry.depth() == 0
+                    || (entry.file_name() != ".git"
+                        && (build_output.is_empty()
+                            || !entry.file_type().is_some_and(|t| t.is_dir())
+                            || !below_any(entry.path(), &roots)
+                                .is_some_and(|rel| in_build_output(rel, &build_output, false))))
+            });
+        }
+        Pass::BuildOutput => {
+            builder.filter_entry(|entry| entry.depth() == 0 || !is_dependency_or_cache(entry));
+        }
+    }
     if respect {
         builder.add_custom_ignore_filename(IGNORE_FILE_NAME);
     }
@@ -236,10 +324,18 @@ fn build_walker(options: &WalkOptions) -> Result<ignore::WalkParallel, WalkError
     Ok(builder.build_parallel())
 }
 
+/// `path` relative to the root it was found under.
+fn below_any<'p>(path: &'p Path, roots: &[PathBuf]) -> Option<&'p Path> {
+    roots.iter().find_map(|root| path.strip_prefix(root).ok())
+}
+
 struct VisitorBuilder<'a, 's> {
     scanner: &'a Scanner<'s>,
     options: &'a WalkOptions,
     shared: &'a Mutex<ScanReport>,
+    /// Set for [`Pass::BuildOutput`]: only files in build-output
+    /// directories below this root are scanned.
+    build_output_root: Option<&'a Path>,
 }
 
 impl<'a, 's> ParallelVisitorBuilder<'a> for VisitorBuilder<'a, 's> {
@@ -248,6 +344,7 @@ impl<'a, 's> ParallelVisitorBuilder<'a> for VisitorBuilder<'a, 's> {
             scanner: self.scanner,
             options: self.options,
             shared: self.shared,
+            build_output_root: self.build_output_root,
             local: ScanReport::default(),
         })
     }
@@ -259,6 +356,7 @@ struct FileVisitor<'a, 's> {
     scanner: &'a Scanner<'s>,
     options: &'a WalkOptions,
     shared: &'a Mutex<ScanReport>,
+    build_output_root: Option<&'a Path>,
     local: ScanReport,
 }
 
@@ -292,6 +390,12 @@ impl FileVisitor<'_, '_> {
             return;
         }
         let path = entry.path();
+        if let Some(root) = self.build_output_root {
+            let below_root = path.strip_prefix(root).unwrap_or(path);
+            if !in_build_output(below_root, &self.options.include_build_output, true) {
+                return;
+            }
+        }
         if file_type.is_symlink() {
             // Links inside the tree are not followed unless asked (their
             // target is scanned where it lives); a link given on the
@@ -361,7 +465,7 @@ impl FileVisitor<'_, '_> {
         let display = display_path(path);
         self.local
             .findings
-            .extend(self.scanner.scan(&display, &text));
+            .extend(self.scanner.scan_at(&display, Some(path), &text));
     }
 
     fn record_walk_error(&mut self, error: &ignore::Error) {

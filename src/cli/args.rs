@@ -57,6 +57,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
+    /// Also scan build output for clients (dist/, build/, out/,
+    /// .next/static/, ...) where .gitignore would skip it: run it in CI
+    /// after the build. .katscanignore and --exclude still apply.
+    #[arg(long)]
+    pub include_build_output: bool,
+
     /// Skip paths matching this gitignore-style glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

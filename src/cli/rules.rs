@@ -101,7 +101,7 @@ fn write_explanation(out: &mut dyn Write, rules: &RuleSet, rule: &Rule) -> io::R
     writeln!(
         out,
         "## What to do\n\n{}\n",
-        Rule::render(&rule.help, Some("<publicKeyId>"))
+        Rule::render(&rule.help, Some("<publicKeyId>"), None)
     )?;
     let detectors: Vec<&Detector> = rules.detectors_of(rule).collect();
     if let [only] = detectors.as_slice()

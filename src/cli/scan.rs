@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
+use katscan::client::Classifier;
 use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, ReportInput, Reporter, SarifReporter,
     write_summary,
@@ -19,7 +20,19 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     let Some(rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
-    let scanner = Scanner::new(&rules, !args.no_redact);
+    let classifier = match Classifier::builtin() {
+        Ok(classifier) => classifier,
+        Err(error) => {
+            print_error(error);
+            return ExitStatus::Error;
+        }
+    };
+    let include_build_output = if args.include_build_output {
+        classifier.rules().build_output_dirs().to_vec()
+    } else {
+        Vec::new()
+    };
+    let scanner = Scanner::with_classifier(&rules, !args.no_redact, classifier);
     let options = WalkOptions {
         paths: args.paths.clone(),
         respect_ignore_files: !args.no_ignore,
@@ -27,6 +40,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         max_file_size: args.max_file_size,
         threads: args.threads,
         follow_symlinks: args.follow_symlinks,
+        include_build_output,
     };
 
     let started = Instant::now();

@@ -79,7 +79,7 @@ fn build_log(input: &ReportInput<'_>) -> Sarif {
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
-    let help = Rule::render(&rule.help, Some("<publicKeyId>"));
+    let help = Rule::render(&rule.help, Some("<publicKeyId>"), None);
     let mut tags = rule.tags.clone();
     tags.extend(
         rule.cwe

@@ -27,6 +27,9 @@ pub struct DetectorSpec {
     pub keywords_ignore_case: bool,
     #[serde(default)]
     pub paths: Vec<String>,
+    /// `client`: only in files that ship to clients (see `src/client`).
+    #[serde(default)]
+    pub scope: Scope,
     pub pattern: String,
     #[serde(default)]
     pub requires: Vec<ConditionSpec>,
@@ -45,6 +48,19 @@ pub struct DetectorSpec {
 
 fn default_skip_comments() -> bool {
     true
+}
+
+/// Which files a detector runs on, beyond its path globs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Every file its keywords and paths admit.
+    #[default]
+    Any,
+    /// Only files (or the parts of files) that ship to clients: browser
+    /// bundles and source, mobile apps, extensions. Messages may use
+    /// `{reason}`, which says why the file is one.
+    Client,
 }
 
 /// A pattern that must (`requires`) or must not (`unless`) occur near a
@@ -86,6 +102,7 @@ pub struct Detector {
     pub keywords: Vec<String>,
     pub keywords_ignore_case: bool,
     pub paths: Vec<String>,
+    pub scope: Scope,
     pub pattern: String,
     pub requires: Vec<Condition>,
     pub unless: Vec<Condition>,
@@ -190,6 +207,15 @@ impl Detector {
                     .into(),
             });
         }
+        let uses_reason = spec.message.contains("{reason}") || help.contains("{reason}");
+        if uses_reason && spec.scope != Scope::Client {
+            return Err(RuleError::Inconsistent {
+                id: subject,
+                message:
+                    "message or help uses {reason}, which only `scope = \"client\"` detectors have"
+                        .into(),
+            });
+        }
         if spec.filter.is_some() && !has_group(&spec.pattern, "secret") {
             return Err(RuleError::Inconsistent {
                 id: subject,
@@ -220,6 +246,7 @@ impl Detector {
             keywords: spec.keywords,
             keywords_ignore_case: spec.keywords_ignore_case,
             paths: spec.paths,
+            scope: spec.scope,
             pattern: spec.pattern,
             requires,
             unless,

@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use detector::{Condition, ConditionSpec, Detector, DetectorSpec};
+pub use detector::{Condition, ConditionSpec, Detector, DetectorSpec, Scope};
 pub use filter::{FilterSpec, PlaceholderFilter};
 
 /// The TOML sources compiled into the binary: `(file name, contents)`.
@@ -241,12 +241,17 @@ impl Rule {
         })
     }
 
-    /// Fills the `{key_id}` placeholder of a message or help template.
-    pub fn render(template: &str, key_id: Option<&str>) -> String {
-        match key_id {
-            Some(key_id) => template.replace("{key_id}", key_id),
-            None => template.to_string(),
+    /// Fills the `{key_id}` and `{reason}` (why a file ships to clients)
+    /// placeholders of a message or help template.
+    pub fn render(template: &str, key_id: Option<&str>, reason: Option<&str>) -> String {
+        let mut text = template.to_string();
+        if let Some(key_id) = key_id {
+            text = text.replace("{key_id}", key_id);
         }
+        if let Some(reason) = reason {
+            text = text.replace("{reason}", reason);
+        }
+        text
     }
 }
 
@@ -470,6 +475,21 @@ mod tests {
             reflow(text),
             "One line and its wrap.\n\n- item one\n- item two\n\n```\ncode\n  kept\n```\nAfter."
         );
+    }
+
+    #[test]
+    fn kat002_finds_exactly_what_kat001_finds() {
+        // KAT002 is KAT001 in a client file: same pattern, same placeholder
+        // filter, or a key could be reported in one place and not the other.
+        let rules = RuleSet::builtin().unwrap();
+        let detector = |id: &str| {
+            let mut detectors = rules.detectors_of(rules.get(id).unwrap());
+            let first = detectors.next().unwrap();
+            assert!(detectors.next().is_none(), "{id} has one detector");
+            (first.pattern.clone(), format!("{:?}", first.filter))
+        };
+        assert_eq!(detector("KAT001"), detector("KAT002"));
+        assert_eq!(rules.get("KAT002").unwrap().replaces, ["KAT001"]);
     }
 
     #[test]

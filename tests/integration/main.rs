@@ -3,6 +3,7 @@
 //! One test binary (modules below) so the suite links once.
 
 mod bad_input;
+mod build_output;
 mod cors_go_rust;
 mod cors_infra;
 mod cors_javascript;
