@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod build_output;
+mod client_exposure;
 mod cors_go_rust;
 mod cors_infra;
 mod cors_javascript;
