@@ -8,10 +8,12 @@
 //! ships to clients; matches become
 //! redacted [`finding`]s with [`location`]s and [`snippet`]s; a
 //! [`report`]er writes them. The library never prints and never exits: the
-//! `katscan` binary owns the terminal and the exit code.
+//! `katscan` binary owns the terminal and the exit code. [`config`] reads
+//! `.katscan.toml` and adjusts the rules, walk and findings to it.
 
 pub mod client;
 pub mod comments;
+pub mod config;
 pub mod decode;
 pub mod finding;
 pub mod location;

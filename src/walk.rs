@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::mem;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ignore::overrides::OverrideBuilder;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
@@ -48,6 +48,34 @@ pub struct WalkOptions {
     /// scans after a build this way. `.katscanignore` and excludes still
     /// apply.
     pub include_build_output: Vec<String>,
+    /// Further paths not to scan, decided by the caller: a config file's
+    /// excludes, which are relative to the config file's directory rather
+    /// than to the current one.
+    pub exclude_filter: Option<ExcludeFilter>,
+}
+
+/// A caller's predicate on walked paths: `(path as walked, is a directory)`
+/// to true to skip it (and, for a directory, everything below it). Paths
+/// given on the command line are always scanned, as with `excludes`.
+#[derive(Clone)]
+pub struct ExcludeFilter(Arc<ExcludeFn>);
+
+type ExcludeFn = dyn Fn(&Path, bool) -> bool + Send + Sync;
+
+impl ExcludeFilter {
+    pub fn new(excludes: impl Fn(&Path, bool) -> bool + Send + Sync + 'static) -> Self {
+        ExcludeFilter(Arc::new(excludes))
+    }
+
+    pub fn excludes(&self, path: &Path, is_dir: bool) -> bool {
+        (self.0)(path, is_dir)
+    }
+}
+
+impl fmt::Debug for ExcludeFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExcludeFilter(..)")
+    }
 }
 
 impl Default for WalkOptions {
@@ -60,6 +88,7 @@ impl Default for WalkOptions {
             threads: 0,
             follow_symlinks: false,
             include_build_output: Vec::new(),
+            exclude_filter: None,
         }
     }
 }
@@ -274,6 +303,12 @@ fn build_walker(
     }
     let respect = options.respect_ignore_files;
     let git_rules = respect && matches!(pass, Pass::Everything { .. });
+    let exclude_filter = options.exclude_filter.clone();
+    let excluded = move |entry: &DirEntry| {
+        exclude_filter.as_ref().is_some_and(|filter| {
+            filter.excludes(entry.path(), entry.file_type().is_some_and(|t| t.is_dir()))
+        })
+    };
     builder
         // Hidden files matter here: `.env`, `.github/workflows`, `.npmrc`.
         .hidden(false)
@@ -292,6 +327,7 @@ fn build_walker(
                 // Git's object store is compressed and not ours to scan.
                 entry.depth() == 0
                     || (entry.file_name() != ".git"
+                        && !excluded(entry)
                         && (build_output.is_empty()
                             || !entry.file_type().is_some_and(|t| t.is_dir())
                             || !below_any(entry.path(), &roots)
@@ -299,7 +335,9 @@ fn build_walker(
             });
         }
         Pass::BuildOutput => {
-            builder.filter_entry(|entry| entry.depth() == 0 || !is_dependency_or_cache(entry));
+            builder.filter_entry(move |entry| {
+                entry.depth() == 0 || !(is_dependency_or_cache(entry) || excluded(entry))
+            });
         }
     }
     if respect {

@@ -27,6 +27,32 @@ pub enum Command {
         /// A rule id such as KAT001.
         rule: String,
     },
+    /// Write a commented starter .katscan.toml.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to write .katscan.toml in.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub path: PathBuf,
+
+    /// Overwrite an existing .katscan.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Which .katscan.toml applies.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Use this config file (also: KATSCAN_CONFIG). Default: .katscan.toml
+    /// at the scan root, else at the git top level.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Use no config file, not even one named by KATSCAN_CONFIG.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +112,9 @@ pub struct ScanArgs {
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,8 @@
 //! terminal (colour, stderr, files); the library only returns data.
 
 mod args;
+mod config;
+mod init;
 mod rules;
 mod scan;
 
@@ -50,6 +52,7 @@ pub fn run() -> ExitStatus {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::list(&args),
         Command::Explain { rule } => rules::explain(&rule),
+        Command::Init(args) => init::run(&args),
     }
 }
 

@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
 use katscan::client::Classifier;
+use katscan::config::Config;
 use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, ReportInput, Reporter, SarifReporter,
     write_summary,
@@ -14,18 +15,20 @@ use katscan::walk::{self, ScanReport, WalkOptions};
 use katscan::{Level, Scanner};
 
 use super::args::{ColorChoice, FailOn, Format, ScanArgs};
-use super::{ExitStatus, builtin_rules, print_error};
+use super::{ExitStatus, builtin_rules, config, print_error};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
-    let Some(rules) = builtin_rules() else {
+    let Some(mut rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
-    let classifier = match Classifier::builtin() {
-        Ok(classifier) => classifier,
-        Err(error) => {
-            print_error(error);
-            return ExitStatus::Error;
-        }
+    let color = use_color(args.color);
+    let Ok(config) =
+        config::load_for_scan(&args.config, &args.paths, &mut rules, args.verbose, color)
+    else {
+        return ExitStatus::Error;
+    };
+    let Some(classifier) = client_classifier(config.as_ref()) else {
+        return ExitStatus::Error;
     };
     let include_build_output = if args.include_build_output {
         classifier.rules().build_output_dirs().to_vec()
@@ -41,16 +44,20 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         threads: args.threads,
         follow_symlinks: args.follow_symlinks,
         include_build_output,
+        exclude_filter: config::exclude_filter(config.as_ref()),
     };
 
     let started = Instant::now();
-    let report = match walk::scan(&scanner, &options) {
+    let mut report = match walk::scan(&scanner, &options) {
         Ok(report) => report,
         Err(error) => {
             print_error(&error);
             return ExitStatus::Error;
         }
     };
+    if let Some(config) = &config {
+        config::remove_allowed_findings(&mut report, config, args.verbose);
+    }
     let input = ReportInput {
         rules: &rules,
         report: &report,
@@ -66,6 +73,21 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     // must not change what the report and exit status say.
     let _ = write_summary(&mut io::stderr().lock(), &input);
     status(&report, args.fail_on)
+}
+
+/// The built-in client-file classification with the config's `[client]`
+/// globs in front; `None` after printing why it cannot be built.
+pub fn client_classifier(config: Option<&Config>) -> Option<Classifier> {
+    let classifier = Classifier::builtin()
+        .map_err(|error| print_error(error))
+        .ok()?;
+    let Some(config) = config else {
+        return Some(classifier);
+    };
+    classifier
+        .with_overrides(&config.client.paths, &config.client.not_paths, &config.path)
+        .map_err(|error| print_error(&error))
+        .ok()
 }
 
 /// Unreadable files are always reported (the scan is incomplete); expected

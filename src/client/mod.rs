@@ -14,6 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
@@ -335,7 +336,7 @@ pub fn compile_globs(globs: &[String], source_name: &str) -> Result<Option<GlobS
 pub struct Classifier {
     rules: Arc<ClientRules>,
     /// User entries (`.katscan.toml` `[client]`), tried before the data.
-    overrides: Vec<Entry>,
+    overrides: Overrides,
     projects: ProjectCache,
 }
 
@@ -343,7 +344,7 @@ impl Classifier {
     pub fn new(rules: Arc<ClientRules>) -> Classifier {
         Classifier {
             rules,
-            overrides: Vec::new(),
+            overrides: Overrides::default(),
             projects: ProjectCache::default(),
         }
     }
@@ -359,34 +360,58 @@ impl Classifier {
         &self.rules
     }
 
-    /// Adds user overrides: `not_client` globs are never client files,
-    /// `client` globs always are (relative to the repository root, like the
-    /// built-in generic entries). Both win over the built-in data;
+    /// Adds user overrides from a config file: `not_client` globs are
+    /// never client files, `client` globs always are. Globs are
+    /// gitignore-style, relative to the config file's directory, like the
+    /// config's other path lists. Both win over the built-in data;
     /// `not_client` wins over `client`.
     pub fn with_overrides(
         mut self,
         client: &[String],
         not_client: &[String],
-        source_name: &str,
+        config_file: &Path,
     ) -> Result<Classifier, ClientError> {
+        let shown = config_file.display().to_string();
+        let dir = match config_file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        // Findings carry paths relative to the current directory; on disk,
+        // the file's absolute path is made relative to this one.
+        let base = dir.canonicalize().ok();
         let mut overrides = Vec::new();
-        for (globs, side, reason) in [
-            (not_client, Side::Server, "listed in `[client] not-paths`"),
-            (client, Side::Client, "listed in `[client] paths`"),
+        for (globs, side, key) in [
+            (not_client, Side::Server, "not-paths"),
+            (client, Side::Client, "paths"),
         ] {
-            if let Some(paths) = compile_globs(globs, source_name)? {
-                overrides.push(Entry {
-                    side,
-                    project: None,
-                    paths: Some(paths),
-                    patterns: None,
-                    content: None,
-                    region: Region::Whole,
-                    reason: format!("{reason} of {source_name}").into(),
-                });
+            if globs.is_empty() {
+                continue;
             }
+            let mut builder = GitignoreBuilder::new(dir);
+            for glob in globs {
+                builder
+                    .add_line(None, glob)
+                    .map_err(|e| ClientError::BadGlob {
+                        source_name: shown.clone(),
+                        glob: glob.clone(),
+                        message: e.to_string(),
+                    })?;
+            }
+            let matcher = builder.build().map_err(|e| ClientError::BadGlob {
+                source_name: shown.clone(),
+                glob: globs.join(", "),
+                message: e.to_string(),
+            })?;
+            overrides.push(Override {
+                side,
+                matcher,
+                reason: format!("listed in `[client] {key}` of {shown}").into(),
+            });
         }
-        self.overrides = overrides;
+        self.overrides = Overrides {
+            base,
+            entries: overrides,
+        };
         Ok(self)
     }
 
@@ -401,10 +426,13 @@ impl Classifier {
             .as_ref()
             .and_then(|place| place.relative_to_top())
             .unwrap_or_else(|| normalize(path));
+        if let Some(verdict) = self.overrides.classify(path, place.as_ref()) {
+            return Some(verdict);
+        }
         let head = &source[..source.len().min(CONTENT_HEAD)];
-        self.overrides
+        self.rules
+            .entries
             .iter()
-            .chain(&self.rules.entries)
             .find(|entry| {
                 let relative = match entry.project {
                     None => Some(generic_path.clone()),
@@ -419,6 +447,50 @@ impl Classifier {
                 side: entry.side,
                 reason: Arc::clone(&entry.reason),
                 region: entry.region,
+            })
+    }
+}
+
+/// `.katscan.toml` `[client]` globs.
+#[derive(Debug, Default)]
+struct Overrides {
+    /// The config file's directory, absolute, when it exists.
+    base: Option<PathBuf>,
+    entries: Vec<Override>,
+}
+
+#[derive(Debug)]
+struct Override {
+    side: Side,
+    matcher: Gitignore,
+    reason: Arc<str>,
+}
+
+impl Overrides {
+    fn classify(&self, path: &str, place: Option<&project::Place>) -> Option<Verdict> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let relative = match (place, &self.base) {
+            (Some(place), Some(base)) => place.relative_to(base)?,
+            _ => normalize(path),
+        };
+        // The matcher only answers for paths below its directory.
+        if relative.starts_with("..") {
+            return None;
+        }
+        self.entries
+            .iter()
+            .find(|entry| {
+                entry
+                    .matcher
+                    .matched_path_or_any_parents(&relative, false)
+                    .is_ignore()
+            })
+            .map(|entry| Verdict {
+                side: entry.side,
+                reason: Arc::clone(&entry.reason),
+                region: Region::Whole,
             })
     }
 }
@@ -550,8 +622,8 @@ mod tests {
             .unwrap()
             .with_overrides(
                 &["web/**".to_string()],
-                &["web/server/**".to_string(), "dist/**".to_string()],
-                ".katscan.toml",
+                &["web/server/".to_string(), "/dist".to_string()],
+                Path::new(".katscan.toml"),
             )
             .unwrap();
         let classify = |path: &str| classifier.classify(path, None, b"").map(|v| v.side);

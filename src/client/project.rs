@@ -18,7 +18,7 @@ const MARKER_READ_LIMIT: u64 = 1 << 20;
 
 /// Where a file sits: its absolute path and what its ancestors say.
 #[derive(Debug)]
-pub(super) struct Place {
+pub(crate) struct Place {
     file: PathBuf,
     facts: Arc<DirFacts>,
 }
@@ -27,6 +27,11 @@ impl Place {
     /// The path relative to the repository top, when there is one.
     pub fn relative_to_top(&self) -> Option<String> {
         relative_path(&self.file, self.facts.top.as_deref()?)
+    }
+
+    /// The path relative to `dir` (absolute), if it lies below it.
+    pub fn relative_to(&self, dir: &Path) -> Option<String> {
+        relative_path(&self.file, dir)
     }
 
     /// The path relative to the nearest root of project kind `kind`.

@@ -152,7 +152,7 @@ fn compile_regex(pattern: &str) -> Result<Regex, String> {
 
 /// Checks a pattern's syntax without compiling it (compiling waits for the
 /// first file that needs it), with the same flags as [`compile_regex`].
-fn validate_regex(pattern: &str, subject: &str) -> Result<(), RuleError> {
+pub(super) fn validate_regex(pattern: &str, subject: &str) -> Result<(), RuleError> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::rules::{Example, RuleSet};
+use crate::rules::{Detector, Example, RuleSet};
 use crate::scanner::Scanner;
 
 /// One way a detector's examples disagree with its behaviour. `detector`
@@ -69,6 +69,32 @@ impl fmt::Display for ExampleFailure {
 /// hold.
 pub fn check(rules: &RuleSet) -> Vec<ExampleFailure> {
     let scanner = Scanner::new(rules, true);
+    rules
+        .detectors()
+        .iter()
+        .flat_map(|detector| check_detector(&scanner, rules, detector))
+        .collect()
+}
+
+/// Checks the detectors of one rule, scanning with the whole set (so rule
+/// replacement applies as in a real scan): one list of failures per
+/// detector, in the order they were written.
+pub fn check_rule(rules: &RuleSet, rule_id: &str) -> Vec<Vec<ExampleFailure>> {
+    let Some(rule) = rules.get(rule_id) else {
+        return Vec::new();
+    };
+    let scanner = Scanner::new(rules, true);
+    rules
+        .detectors_of(rule)
+        .map(|detector| check_detector(&scanner, rules, detector))
+        .collect()
+}
+
+fn check_detector(
+    scanner: &Scanner<'_>,
+    rules: &RuleSet,
+    detector: &Detector,
+) -> Vec<ExampleFailure> {
     let reported_by = |rule_id: &str, example: &Example| {
         scanner
             .scan(example.path(), example.text().as_bytes())
@@ -77,47 +103,45 @@ pub fn check(rules: &RuleSet) -> Vec<ExampleFailure> {
     };
 
     let mut failures = Vec::new();
-    for detector in rules.detectors() {
-        let rule = rules.rule_of(detector);
-        let name = match &detector.framework {
-            Some(framework) => format!("{} ({framework})", rule.id),
-            None => rule.id.clone(),
-        };
-        if let Some(message) = detector.compile_error() {
-            failures.push(ExampleFailure::NotCompiled {
+    let rule = rules.rule_of(detector);
+    let name = match &detector.framework {
+        Some(framework) => format!("{} ({framework})", rule.id),
+        None => rule.id.clone(),
+    };
+    if let Some(message) = detector.compile_error() {
+        failures.push(ExampleFailure::NotCompiled {
+            detector: name.clone(),
+            message,
+        });
+    }
+    if detector.examples.is_empty() {
+        failures.push(ExampleFailure::Missing {
+            detector: name.clone(),
+            which: "examples",
+        });
+    }
+    if detector.negative_examples.is_empty() {
+        failures.push(ExampleFailure::Missing {
+            detector: name.clone(),
+            which: "negative_examples",
+        });
+    }
+    for example in &detector.examples {
+        if !reported_by(&rule.id, example) {
+            failures.push(ExampleFailure::NotFound {
                 detector: name.clone(),
-                message,
+                path: example.path().to_string(),
+                example: example.text().to_string(),
             });
         }
-        if detector.examples.is_empty() {
-            failures.push(ExampleFailure::Missing {
+    }
+    for example in &detector.negative_examples {
+        if reported_by(&rule.id, example) {
+            failures.push(ExampleFailure::FalsePositive {
                 detector: name.clone(),
-                which: "examples",
+                path: example.path().to_string(),
+                example: example.text().to_string(),
             });
-        }
-        if detector.negative_examples.is_empty() {
-            failures.push(ExampleFailure::Missing {
-                detector: name.clone(),
-                which: "negative_examples",
-            });
-        }
-        for example in &detector.examples {
-            if !reported_by(&rule.id, example) {
-                failures.push(ExampleFailure::NotFound {
-                    detector: name.clone(),
-                    path: example.path().to_string(),
-                    example: example.text().to_string(),
-                });
-            }
-        }
-        for example in &detector.negative_examples {
-            if reported_by(&rule.id, example) {
-                failures.push(ExampleFailure::FalsePositive {
-                    detector: name.clone(),
-                    path: example.path().to_string(),
-                    example: example.text().to_string(),
-                });
-            }
         }
     }
     failures

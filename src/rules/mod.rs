@@ -400,6 +400,126 @@ impl RuleSet {
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.rules.iter().position(|rule| rule.id == id)
     }
+
+    /// Adds a rule defined outside the built-in files (a custom rule in
+    /// `.katscan.toml`). It is validated like a built-in rule, must not
+    /// reuse an id or name, may only bring detectors for itself, and its
+    /// detectors are compiled now: a user's pattern that does not compile
+    /// is an error at load, not a silently dead rule. On error the set is
+    /// unchanged.
+    pub fn add_rule(&mut self, spec: RuleSpec, source_name: &str) -> Result<(), AddRuleError> {
+        let whole_rule = |error| AddRuleError {
+            detector: None,
+            error,
+        };
+        let rule = Rule::from_spec(&spec, source_name).map_err(whole_rule)?;
+        if self.rules.iter().any(|r| r.id == rule.id) {
+            return Err(whole_rule(RuleError::DuplicateId { id: rule.id }));
+        }
+        if self.rules.iter().any(|r| r.name == rule.name) {
+            return Err(whole_rule(RuleError::DuplicateName {
+                id: rule.id,
+                name: rule.name,
+            }));
+        }
+        if let Some(unknown) = rule.replaces.iter().find(|id| self.get(id).is_none()) {
+            return Err(whole_rule(RuleError::Inconsistent {
+                id: rule.id.clone(),
+                message: format!("replaces unknown rule `{unknown}`"),
+            }));
+        }
+        if spec.detectors.is_empty() {
+            return Err(whole_rule(RuleError::Inconsistent {
+                id: rule.id,
+                message: "the rule has no detector".into(),
+            }));
+        }
+
+        let index = self.rules.partition_point(|r| r.id < rule.id);
+        let mut detectors = Vec::with_capacity(spec.detectors.len());
+        for (position, detector) in spec.detectors.into_iter().enumerate() {
+            let in_detector = |error| AddRuleError {
+                detector: Some(position),
+                error,
+            };
+            if let Some(other) = detector.rule.as_ref().filter(|named| **named != rule.id) {
+                return Err(in_detector(RuleError::Inconsistent {
+                    id: rule.id.clone(),
+                    message: format!(
+                        "a custom rule's detectors report that rule, not `{other}` \
+                         (define your own rule instead)"
+                    ),
+                }));
+            }
+            let detector =
+                Detector::compile(detector, index, &rule, source_name).map_err(in_detector)?;
+            if let Some(message) = detector.compile_error() {
+                return Err(in_detector(RuleError::BadPattern {
+                    id: rule.id.clone(),
+                    message,
+                }));
+            }
+            detectors.push(detector);
+        }
+
+        for detector in &mut self.detectors {
+            if detector.rule >= index {
+                detector.rule += 1;
+            }
+        }
+        self.rules.insert(index, rule);
+        self.detectors.extend(detectors);
+        // Stable: built-in detectors keep their order, the new ones follow.
+        self.detectors.sort_by_key(|d| d.rule);
+        Ok(())
+    }
+
+    /// Removes a rule and its detectors; false if there is no such rule.
+    /// Rules that replace it keep working: a replacement of a rule that
+    /// never reports simply never happens.
+    pub fn disable(&mut self, id: &str) -> bool {
+        let Some(index) = self.rules.iter().position(|rule| rule.id == id) else {
+            return false;
+        };
+        self.rules.remove(index);
+        self.detectors.retain(|d| d.rule != index);
+        for detector in &mut self.detectors {
+            if detector.rule > index {
+                detector.rule -= 1;
+            }
+        }
+        true
+    }
+
+    /// Changes the level of a rule (and so of its findings); false if there
+    /// is no such rule.
+    pub fn set_level(&mut self, id: &str, level: Level) -> bool {
+        match self.rules.iter_mut().find(|rule| rule.id == id) {
+            Some(rule) => {
+                rule.level = level;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Why [`RuleSet::add_rule`] refused a rule: the error, and which of the
+/// rule's detectors (0-based, as written) it concerns, if one.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct AddRuleError {
+    pub detector: Option<usize>,
+    pub error: RuleError,
+}
+
+/// Checks that a detector or condition pattern parses, with the flags
+/// detectors use; the message says what is wrong.
+pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    detector::validate_regex(pattern, "").map_err(|error| match error {
+        RuleError::BadPattern { message, .. } => message,
+        other => other.to_string(),
+    })
 }
 
 /// Joins the hard-wrapped lines of each Markdown paragraph, so every
@@ -475,6 +595,99 @@ mod tests {
             reflow(text),
             "One line and its wrap.\n\n- item one\n- item two\n\n```\ncode\n  kept\n```\nAfter."
         );
+    }
+
+    fn custom_spec(id: &str, name: &str) -> RuleSpec {
+        toml::from_str(&format!(
+            "id = \"{id}\"\nname = \"{name}\"\nlevel = \"note\"\nsummary = \"s\"\n\
+             help = \"h\"\ndescription = \"d\"\nprecision = \"low\"\n\
+             [[detector]]\nmessage = \"m\"\nkeywords = [\"zzz_token_\"]\n\
+             pattern = 'zzz_token_[0-9]+'\n"
+        ))
+        .unwrap()
+    }
+
+    /// Each detector's (rule id, pattern), to check that adding and removing
+    /// rules never makes a detector report another rule.
+    fn reported_rules(rules: &RuleSet) -> Vec<(String, String)> {
+        let mut pairs: Vec<_> = rules
+            .detectors()
+            .iter()
+            .map(|d| (rules.rule_of(d).id.clone(), d.pattern.clone()))
+            .collect();
+        pairs.sort();
+        pairs
+    }
+
+    #[test]
+    fn adding_and_disabling_rules_keeps_detectors_on_their_rules() {
+        let mut rules = RuleSet::builtin().unwrap();
+        let mut before = reported_rules(&rules);
+        // Sorts first, so every built-in rule index shifts.
+        rules
+            .add_rule(custom_spec("AAA001", "first"), "test")
+            .unwrap();
+        assert_eq!(rules.rules()[0].id, "AAA001");
+        before.push(("AAA001".into(), "zzz_token_[0-9]+".into()));
+        before.sort();
+        assert_eq!(reported_rules(&rules), before);
+
+        assert!(rules.disable("CORS002"));
+        assert!(!rules.disable("CORS002"));
+        before.retain(|(id, _)| id != "CORS002");
+        assert_eq!(reported_rules(&rules), before);
+        assert!(rules.rules().windows(2).all(|w| w[0].id < w[1].id));
+        assert!(rules.detectors().windows(2).all(|w| w[0].rule <= w[1].rule));
+
+        assert!(rules.set_level("AAA001", Level::Error));
+        assert_eq!(rules.get("AAA001").unwrap().level, Level::Error);
+        assert!(!rules.set_level("NOPE001", Level::Error));
+    }
+
+    #[test]
+    fn added_rules_need_a_free_id_and_name_and_a_compiling_pattern() {
+        let mut rules = RuleSet::builtin().unwrap();
+        let count = rules.detectors().len();
+        let taken_id = rules.add_rule(custom_spec("KAT001", "other"), "test");
+        assert!(matches!(
+            taken_id,
+            Err(AddRuleError {
+                detector: None,
+                error: RuleError::DuplicateId { .. }
+            })
+        ));
+        let taken_name = rules.add_rule(custom_spec("ABC001", "live-key"), "test");
+        assert!(matches!(
+            taken_name,
+            Err(AddRuleError {
+                error: RuleError::DuplicateName { .. },
+                ..
+            })
+        ));
+        let mut bad = custom_spec("ABC002", "bad");
+        bad.detectors[0].pattern = "zzz_token_(".into();
+        assert!(matches!(
+            rules.add_rule(bad, "test"),
+            Err(AddRuleError {
+                detector: Some(0),
+                error: RuleError::BadPattern { .. }
+            })
+        ));
+        let mut huge = custom_spec("ABC003", "huge");
+        huge.detectors[0].pattern = "zzz_token_\\w{1000}{1000}".into();
+        assert!(matches!(
+            rules.add_rule(huge, "test"),
+            Err(AddRuleError {
+                detector: Some(0),
+                error: RuleError::BadPattern { .. }
+            })
+        ));
+        assert_eq!(
+            rules.detectors().len(),
+            count,
+            "a refused rule changes nothing"
+        );
+        assert!(rules.get("ABC002").is_none() && rules.get("ABC003").is_none());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 mod bad_input;
 mod build_output;
+mod client_config;
 mod client_exposure;
+mod config;
 mod cors_go_rust;
 mod cors_infra;
 mod cors_javascript;

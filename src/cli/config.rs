@@ -1,0 +1,109 @@
+//! The CLI side of `.katscan.toml`: which file applies (flag, environment,
+//! discovery), rendering its errors, and applying it to a scan.
+
+use std::env;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use katscan::RuleSet;
+use katscan::config::{self, Config, ConfigError};
+use katscan::walk::{ExcludeFilter, ScanReport};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+use super::args::ConfigArgs;
+
+/// Finds and loads the config for a scan of `paths` and applies it to
+/// `rules`. `Err` means a diagnostic was printed and the scan must stop
+/// with exit status 2.
+pub fn load_for_scan(
+    args: &ConfigArgs,
+    paths: &[PathBuf],
+    rules: &mut RuleSet,
+    verbose: bool,
+    color: bool,
+) -> Result<Option<Config>, ()> {
+    let Some(path) = config_path(args, paths) else {
+        if verbose {
+            eprintln!("katscan: no config file");
+        }
+        return Ok(None);
+    };
+    let loaded = Config::load(&path).and_then(|config| {
+        config.apply(rules)?;
+        Ok(config)
+    });
+    match loaded {
+        Ok(config) => {
+            if verbose {
+                eprintln!("katscan: using config {}", config.path.display());
+            }
+            Ok(Some(config))
+        }
+        Err(error) => {
+            print_config_error(&error, color);
+            Err(())
+        }
+    }
+}
+
+/// `--config`, else `KATSCAN_CONFIG`, else discovery; none with
+/// `--no-config`.
+fn config_path(args: &ConfigArgs, paths: &[PathBuf]) -> Option<PathBuf> {
+    if args.no_config {
+        return None;
+    }
+    if let Some(path) = &args.config {
+        return Some(path.clone());
+    }
+    if let Some(path) = env::var_os(config::ENV_VAR).filter(|value| !value.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    config::discover(paths)
+}
+
+/// The config's `exclude` globs (and the config file) as a walk filter.
+pub fn exclude_filter(config: Option<&Config>) -> Option<ExcludeFilter> {
+    let excludes = config?.excludes();
+    Some(ExcludeFilter::new(move |path: &Path, is_dir| {
+        excludes.is_excluded(path, is_dir)
+    }))
+}
+
+/// Drops the findings `[allow]` allows; returns how many. (Until findings
+/// carry a suppression, allowed ones are simply not reported.)
+pub fn remove_allowed_findings(report: &mut ScanReport, config: &Config, verbose: bool) -> usize {
+    let before = report.findings.len();
+    report
+        .findings
+        .retain(|finding| match config.allowed(finding) {
+            Some(reason) => {
+                if verbose {
+                    eprintln!(
+                        "katscan: {}:{}: {} {}",
+                        finding.path, finding.start.line, finding.rule_id, reason
+                    );
+                }
+                false
+            }
+            None => true,
+        });
+    before - report.findings.len()
+}
+
+/// Renders a config error with miette: the file, the line, a label at the
+/// mistake, and help.
+fn print_config_error(error: &ConfigError, color: bool) {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut rendered = String::new();
+    if handler.render_report(&mut rendered, error).is_err() {
+        rendered = format!("katscan: error: {error}\n");
+    }
+    let _ = io::stderr().lock().write_all(rendered.as_bytes());
+}
