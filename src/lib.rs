@@ -10,18 +10,25 @@
 //! [`report`]er writes them. The library never prints and never exits: the
 //! `katscan` binary owns the terminal and the exit code. [`config`] reads
 //! `.katscan.toml` and adjusts the rules, walk and findings to it.
+//!
+//! Besides the walk, [`staged`] scans the blobs in git's index through
+//! [`git`]. Paths not reached by a walk (staged files, paths named with
+//! `--force-exclude`) are checked against ignore files by [`exclude`].
 
 pub mod client;
 pub mod comments;
 pub mod config;
 pub mod decode;
+pub mod exclude;
 pub mod finding;
+pub mod git;
 pub mod location;
 pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod scanner;
 pub mod snippet;
+pub mod staged;
 pub mod walk;
 
 pub use finding::Finding;

@@ -149,7 +149,7 @@ impl<'r> Scanner<'r> {
             .key_id
             .map(|range| String::from_utf8_lossy(&source[range]).into_owned());
         let matched_raw = &source[m.span.clone()];
-        let matched = masks.masked(source, m.span.clone());
+        let matched = String::from_utf8_lossy(&masks.masked(source, m.span.clone())).into_owned();
         Finding {
             rule_id: m.rule.id.clone(),
             rule_name: m.rule.name.clone(),
@@ -157,10 +157,11 @@ impl<'r> Scanner<'r> {
             path: path.to_string(),
             start: index.position(m.span.start),
             end: index.position(m.span.end),
-            message: Rule::render(
+            message: Rule::render_message(
                 &m.detector.message,
                 key_id.as_deref(),
                 m.client_reason.as_deref(),
+                &matched,
             ),
             help: Rule::render(
                 &m.detector.help,
@@ -168,7 +169,7 @@ impl<'r> Scanner<'r> {
                 m.client_reason.as_deref(),
             ),
             key_id,
-            matched: String::from_utf8_lossy(&matched).into_owned(),
+            matched,
             fingerprint: fingerprint(&m.rule.id, path, matched_raw),
             snippet: snippet::build(source, index, m.span, masks),
         }

@@ -19,6 +19,7 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, Wal
 use serde::Serialize;
 
 use crate::decode;
+use crate::exclude::{ExcludeOptions, Excluder};
 use crate::finding::Finding;
 use crate::scanner::Scanner;
 
@@ -43,6 +44,9 @@ pub struct WalkOptions {
     /// Worker threads; 0 picks a number from the available cores.
     pub threads: usize,
     pub follow_symlinks: bool,
+    /// Apply ignore files and `excludes` to `paths` themselves too (a
+    /// path given by a tool such as pre-commit, not chosen by the user).
+    pub force_exclude: bool,
     /// Also walk these build-output directories (relative paths such as
     /// `dist` or `.next/static`) where ignore files would skip them; CI
     /// scans after a build this way. `.katscanignore` and excludes still
@@ -87,6 +91,7 @@ impl Default for WalkOptions {
             max_file_size: 64 * 1024 * 1024,
             threads: 0,
             follow_symlinks: false,
+            force_exclude: false,
             include_build_output: Vec::new(),
             exclude_filter: None,
         }
@@ -177,6 +182,18 @@ impl ScanReport {
         !self.skipped.iter().any(|s| s.reason.is_error())
     }
 
+    /// Puts findings and skips in output order, each finding once.
+    pub(crate) fn sort(&mut self) {
+        self.findings.sort_by(Finding::order);
+        // Overlapping arguments (`katscan scan . src`) reach a file twice;
+        // report each finding once.
+        self.findings.dedup_by(|a, b| {
+            (&a.path, a.start, &a.rule_id, a.end) == (&b.path, b.start, &b.rule_id, b.end)
+        });
+        self.skipped
+            .sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+    }
+
     fn merge(&mut self, other: ScanReport) {
         self.findings.extend(other.findings);
         self.files_scanned += other.files_scanned;
@@ -203,6 +220,15 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
             return Err(WalkError::MissingPath(path.clone()));
         }
     }
+    let paths = if options.force_exclude {
+        not_excluded(options)?
+    } else {
+        options.paths.clone()
+    };
+    if paths.is_empty() {
+        // Everything named was excluded; walking nothing is not walking `.`.
+        return Ok(ScanReport::default());
+    }
     let shared = Mutex::new(ScanReport::default());
     // With ignore files off, the first walk already reaches build output.
     let build_output: &[String] = if options.respect_ignore_files {
@@ -210,7 +236,7 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
     } else {
         &[]
     };
-    let first = build_walker(options, &options.paths, Pass::Everything { build_output })?;
+    let first = build_walker(options, &paths, Pass::Everything { build_output })?;
     first.visit(&mut VisitorBuilder {
         scanner,
         options,
@@ -220,7 +246,7 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
     if !build_output.is_empty() {
         // Each root once more, ignore files aside, for the build-output
         // directories the first walk left to this one.
-        for root in &options.paths {
+        for root in &paths {
             let walker = build_walker(options, std::slice::from_ref(root), Pass::BuildOutput)?;
             walker.visit(&mut VisitorBuilder {
                 scanner,
@@ -234,20 +260,37 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
     let mut report = shared
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    report.findings.sort_by(Finding::order);
-    // Overlapping arguments (`katscan scan . src`) reach a file twice;
-    // report each finding once.
-    report.findings.dedup_by(|a, b| {
-        (&a.path, a.start, &a.rule_id, a.end) == (&b.path, b.start, &b.rule_id, b.end)
-    });
-    report
-        .skipped
-        .sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+    report.sort();
     // The build-output walk can meet the same unreadable directory again.
     report
         .skipped
         .dedup_by(|a, b| (&a.path, a.reason) == (&b.path, b.reason));
     Ok(report)
+}
+
+/// The paths of `options` that no ignore file or `--exclude` glob covers
+/// (`--force-exclude`), judged as a walk from their parent would.
+fn not_excluded(options: &WalkOptions) -> Result<Vec<PathBuf>, WalkError> {
+    let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut excluder = Excluder::new(ExcludeOptions {
+        ignore_files: options.respect_ignore_files,
+        git_ignore_files: options.respect_ignore_files,
+        excludes: options.excludes.clone(),
+        exclude_root,
+    })
+    .map_err(|e| WalkError::BadExclude {
+        glob: options.excludes.join(", "),
+        message: e.to_string(),
+    })?;
+    Ok(options
+        .paths
+        .iter()
+        .filter(|path| {
+            let is_dir = path.metadata().is_ok_and(|m| m.is_dir());
+            !excluder.is_excluded(path, is_dir)
+        })
+        .cloned()
+        .collect())
 }
 
 /// What one walk covers.
@@ -488,22 +531,13 @@ impl FileVisitor<'_, '_> {
                 return;
             }
         };
-        let text = decode::scannable(&bytes);
-        let sniff = &text[..text.len().min(BINARY_SNIFF_LEN)];
-        if memchr::memchr(0, sniff).is_some() {
-            self.skip(
-                path,
-                SkipReason::Binary,
-                "NUL byte in the first 8 KiB".into(),
-            );
-            return;
-        }
-        self.local.files_scanned += 1;
-        self.local.bytes_scanned += bytes.len() as u64;
-        let display = display_path(path);
-        self.local
-            .findings
-            .extend(self.scanner.scan_at(&display, Some(path), &text));
+        scan_contents(
+            self.scanner,
+            display_path(path),
+            Some(path),
+            &bytes,
+            &mut self.local,
+        );
     }
 
     fn record_walk_error(&mut self, error: &ignore::Error) {
@@ -523,6 +557,34 @@ impl FileVisitor<'_, '_> {
             detail,
         });
     }
+}
+
+/// Scans one file's contents, or records it as binary: the step every
+/// source of files (a walk, the git index) shares. `path` is as reported;
+/// `location` is where the file (or its working-tree copy) is on disk,
+/// which tells the client classifier what project it belongs to.
+pub(crate) fn scan_contents(
+    scanner: &Scanner<'_>,
+    path: String,
+    location: Option<&Path>,
+    bytes: &[u8],
+    report: &mut ScanReport,
+) {
+    let text = decode::scannable(bytes);
+    let sniff = &text[..text.len().min(BINARY_SNIFF_LEN)];
+    if memchr::memchr(0, sniff).is_some() {
+        report.skipped.push(Skipped {
+            path,
+            reason: SkipReason::Binary,
+            detail: "NUL byte in the first 8 KiB".into(),
+        });
+        return;
+    }
+    report.files_scanned += 1;
+    report.bytes_scanned += bytes.len() as u64;
+    report
+        .findings
+        .extend(scanner.scan_at(&path, location, &text));
 }
 
 /// Reads a whole file, or `None` when it is larger than `max` bytes. The

@@ -20,6 +20,11 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (default: the current directory).
     Scan(ScanArgs),
+    /// Scan the changes staged for the next commit (the index, not the
+    /// files on disk), as a pre-commit hook does.
+    Staged(StagedArgs),
+    /// Install a git pre-commit hook that runs `katscan staged`.
+    InstallHook(InstallHookArgs),
     /// List the rules katscan runs.
     Rules(RulesArgs),
     /// Print the documentation of one rule, e.g. `katscan explain KAT001`.
@@ -58,9 +63,14 @@ pub struct ConfigArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or directories to scan. Paths given here are always scanned,
-    /// even when an ignore file would skip them.
+    /// even when an ignore file would skip them, unless --force-exclude.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
+
+    /// Apply ignore files and --exclude to the paths given on the command
+    /// line too (for tools such as pre-commit that pass file lists).
+    #[arg(long)]
+    pub force_exclude: bool,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
@@ -115,6 +125,62 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of the terminal. The summary still
+    /// goes to stderr.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Lowest level that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+
+    /// Print secrets in full. Never use this where output is logged.
+    #[arg(long)]
+    pub no_redact: bool,
+
+    /// Do not honour .katscanignore or .ignore. (.gitignore never applies
+    /// to staged files: they are about to be committed.)
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Skip staged paths matching this gitignore-style glob, relative to
+    /// the repository's top level (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Skip files larger than this (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Also list every skipped file and why (binary, too large, ...).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// When to use colours in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// Replace an existing pre-commit hook that katscan did not write.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Remove the hook katscan installed instead.
+    #[arg(long, conflicts_with = "force")]
+    pub uninstall: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,9 +3,11 @@
 
 mod args;
 mod config;
+mod hook;
 mod init;
 mod rules;
 mod scan;
+mod staged;
 
 use std::fmt::Display;
 use std::process::ExitCode;
@@ -50,6 +52,8 @@ pub fn run() -> ExitStatus {
     };
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Staged(args) => staged::run(&args),
+        Command::InstallHook(args) => hook::run(&args),
         Command::Rules(args) => rules::list(&args),
         Command::Explain { rule } => rules::explain(&rule),
         Command::Init(args) => init::run(&args),

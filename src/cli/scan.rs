@@ -3,7 +3,8 @@
 use std::env;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use katscan::client::Classifier;
 use katscan::config::Config;
@@ -12,7 +13,7 @@ use katscan::report::{
     write_summary,
 };
 use katscan::walk::{self, ScanReport, WalkOptions};
-use katscan::{Level, Scanner};
+use katscan::{Level, RuleSet, Scanner};
 
 use super::args::{ColorChoice, FailOn, Format, ScanArgs};
 use super::{ExitStatus, builtin_rules, config, print_error};
@@ -45,6 +46,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         follow_symlinks: args.follow_symlinks,
         include_build_output,
         exclude_filter: config::exclude_filter(config.as_ref()),
+        force_exclude: args.force_exclude,
     };
 
     let started = Instant::now();
@@ -58,21 +60,47 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     if let Some(config) = &config {
         config::remove_allowed_findings(&mut report, config, args.verbose);
     }
-    let input = ReportInput {
-        rules: &rules,
-        report: &report,
-        elapsed: started.elapsed(),
+    let reporting = Reporting {
+        format: args.format,
+        output: args.output.as_deref(),
+        fail_on: args.fail_on,
+        color: args.color,
+        verbose: args.verbose,
     };
+    finish(&rules, &report, started.elapsed(), &reporting)
+}
 
-    print_skipped(&report, args.verbose);
-    if let Err(error) = write_report(args, &input) {
+/// How a finished scan is reported: the same for every command that scans.
+pub struct Reporting<'a> {
+    pub format: Format,
+    pub output: Option<&'a Path>,
+    pub fail_on: FailOn,
+    pub color: ColorChoice,
+    pub verbose: bool,
+}
+
+/// Writes the report and the summary; returns the exit status the
+/// findings imply.
+pub fn finish(
+    rules: &RuleSet,
+    report: &ScanReport,
+    elapsed: Duration,
+    reporting: &Reporting<'_>,
+) -> ExitStatus {
+    let input = ReportInput {
+        rules,
+        report,
+        elapsed,
+    };
+    print_skipped(report, reporting.verbose);
+    if let Err(error) = write_report(reporting, &input) {
         print_error(&error);
         return ExitStatus::Error;
     }
     // The summary is for the person at the terminal; a failure to print it
     // must not change what the report and exit status say.
     let _ = write_summary(&mut io::stderr().lock(), &input);
-    status(&report, args.fail_on)
+    status(report, reporting.fail_on)
 }
 
 /// The built-in client-file classification with the config's `[client]`
@@ -119,7 +147,7 @@ enum OutputError {
     Stream(io::Error),
 }
 
-fn write_report(args: &ScanArgs, input: &ReportInput<'_>) -> Result<(), OutputError> {
+fn write_report(args: &Reporting<'_>, input: &ReportInput<'_>) -> Result<(), OutputError> {
     let to_file = args.output.is_some();
     let reporter: Box<dyn Reporter> = match args.format {
         Format::Human => Box::new(HumanReporter {
@@ -131,7 +159,7 @@ fn write_report(args: &ScanArgs, input: &ReportInput<'_>) -> Result<(), OutputEr
         Format::Github => Box::new(GithubReporter),
     };
 
-    if let Some(path) = &args.output {
+    if let Some(path) = args.output {
         let file_error = |source| OutputError::File {
             path: path.display().to_string(),
             source,
@@ -155,7 +183,7 @@ fn write_report(args: &ScanArgs, input: &ReportInput<'_>) -> Result<(), OutputEr
     }
 }
 
-fn use_color(choice: ColorChoice) -> bool {
+pub fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

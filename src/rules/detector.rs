@@ -216,6 +216,12 @@ impl Detector {
                         .into(),
             });
         }
+        if help.contains("{finding}") {
+            return Err(RuleError::Inconsistent {
+                id: subject,
+                message: "only a message can use {finding}; help is shown without a match".into(),
+            });
+        }
         if spec.filter.is_some() && !has_group(&spec.pattern, "secret") {
             return Err(RuleError::Inconsistent {
                 id: subject,

@@ -253,6 +253,21 @@ impl Rule {
         }
         text
     }
+
+    /// Fills a detector's message: `{key_id}` and `{reason}` as in
+    /// [`Rule::render`], and
+    /// `{finding}` with the reported text (`matched`, secrets already
+    /// masked), so a message can name what it points at ("`VITE_KATALO_API_KEY`
+    /// is inlined …"). Help is rendered without a match, so only messages may
+    /// use `{finding}`.
+    pub fn render_message(
+        template: &str,
+        key_id: Option<&str>,
+        reason: Option<&str>,
+        matched: &str,
+    ) -> String {
+        Self::render(template, key_id, reason).replace("{finding}", matched)
+    }
 }
 
 /// The rules a scan runs and their detectors, in a stable order (rules by
@@ -703,6 +718,55 @@ mod tests {
         };
         assert_eq!(detector("KAT001"), detector("KAT002"));
         assert_eq!(rules.get("KAT002").unwrap().replaces, ["KAT001"]);
+    }
+
+    #[test]
+    fn messages_name_the_finding_the_key_id_and_the_client_reason() {
+        assert_eq!(
+            Rule::render_message(
+                "`{finding}` is inlined by Vite; key `{key_id}`",
+                Some("Ab12"),
+                None,
+                "VITE_KATALO_API_KEY"
+            ),
+            "`VITE_KATALO_API_KEY` is inlined by Vite; key `Ab12`"
+        );
+        assert_eq!(
+            Rule::render_message(
+                "key `{key_id}` ships: {reason}",
+                Some("Ab12"),
+                Some("dist/"),
+                "k"
+            ),
+            "key `Ab12` ships: dist/"
+        );
+        assert_eq!(
+            Rule::render_message("no placeholders", None, None, "x"),
+            "no placeholders"
+        );
+    }
+
+    #[test]
+    fn help_cannot_use_the_finding_placeholder() {
+        let text = r#"
+id = "DEMO001"
+name = "demo"
+level = "warning"
+summary = "demo"
+help = "Rename `{finding}`."
+description = "demo"
+precision = "high"
+
+[[detector]]
+message = "`{finding}` is public"
+keywords = ["TOKEN_"]
+pattern = 'TOKEN_[a-z]+'
+"#;
+        let error = RuleSet::from_sources([("demo.toml", text)]).unwrap_err();
+        assert!(
+            matches!(&error, RuleError::Inconsistent { message, .. } if message.contains("{finding}")),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,0 +1,73 @@
+//! `katscan staged`: the index -> one reporter -> status, like `scan`.
+
+use std::env;
+use std::time::Instant;
+
+use katscan::Scanner;
+use katscan::git::GitError;
+use katscan::staged::{self, StagedError, StagedOptions};
+
+use super::args::StagedArgs;
+use super::scan::{Reporting, client_classifier, finish, use_color};
+use super::{ExitStatus, builtin_rules, config, print_error};
+
+pub fn run(args: &StagedArgs) -> ExitStatus {
+    let Some(mut rules) = builtin_rules() else {
+        return ExitStatus::Error;
+    };
+    let dir = match env::current_dir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            print_error(&format!("cannot read the current directory: {error}"));
+            return ExitStatus::Error;
+        }
+    };
+    // The same config a `katscan scan` from here would use.
+    let color = use_color(args.color);
+    let Ok(config) = config::load_for_scan(
+        &args.config,
+        std::slice::from_ref(&dir),
+        &mut rules,
+        args.verbose,
+        color,
+    ) else {
+        return ExitStatus::Error;
+    };
+    let Some(classifier) = client_classifier(config.as_ref()) else {
+        return ExitStatus::Error;
+    };
+    let scanner = Scanner::with_classifier(&rules, !args.no_redact, classifier);
+    let options = StagedOptions {
+        dir,
+        respect_ignore_files: !args.no_ignore,
+        excludes: args.exclude.clone(),
+        max_file_size: args.max_file_size,
+        exclude_filter: config::exclude_filter(config.as_ref()),
+    };
+
+    let started = Instant::now();
+    let mut report = match staged::scan(&scanner, &options) {
+        Ok(report) => report,
+        Err(StagedError::Git(error @ GitError::NotARepository { .. })) => {
+            print_error(&format!(
+                "{error}; `katscan staged` scans a git index (use `katscan scan` for plain files)"
+            ));
+            return ExitStatus::Error;
+        }
+        Err(error) => {
+            print_error(&error);
+            return ExitStatus::Error;
+        }
+    };
+    if let Some(config) = &config {
+        config::remove_allowed_findings(&mut report, config, args.verbose);
+    }
+    let reporting = Reporting {
+        format: args.format,
+        output: args.output.as_deref(),
+        fail_on: args.fail_on,
+        color: args.color,
+        verbose: args.verbose,
+    };
+    finish(&rules, &report, started.elapsed(), &reporting)
+}

@@ -1,0 +1,335 @@
+//! Whether one path is excluded by ignore files or `--exclude` globs, for
+//! paths katscan does not reach by walking a directory: paths named on the
+//! command line with `--force-exclude`, and staged files.
+//!
+//! The answer is the one a directory walk would give (ignore crate
+//! semantics, as in ripgrep): a path is excluded when it, or any directory
+//! above it, matches. For each candidate the nearest ignore file with a
+//! matching pattern decides, and the kinds rank `--exclude`, then
+//! `.katscanignore`, then `.ignore`, then `.gitignore` (only inside a git
+//! repository, up to its top level), then `.git/info/exclude`, then git's
+//! global excludes file.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use crate::walk::IGNORE_FILE_NAME;
+
+/// Which rules apply.
+#[derive(Debug, Clone, Default)]
+pub struct ExcludeOptions {
+    /// Read `.katscanignore` and `.ignore`.
+    pub ignore_files: bool,
+    /// Also read `.gitignore`, `.git/info/exclude` and global excludes.
+    pub git_ignore_files: bool,
+    /// Gitignore-style globs, relative to `exclude_root`.
+    pub excludes: Vec<String>,
+    /// Absolute directory the `excludes` globs are relative to.
+    pub exclude_root: PathBuf,
+}
+
+/// An ignore file or `--exclude` glob that could not be fully parsed. The
+/// valid lines still apply, as in a walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadIgnoreRule {
+    pub path: String,
+    pub message: String,
+}
+
+/// Answers "is this path excluded?", reading each directory's ignore files
+/// at most once.
+#[derive(Debug)]
+pub struct Excluder {
+    options: ExcludeOptions,
+    excludes: Gitignore,
+    global: Option<Gitignore>,
+    dirs: HashMap<PathBuf, DirRules>,
+    problems: Vec<BadIgnoreRule>,
+}
+
+/// The ignore files of one directory.
+#[derive(Debug, Default)]
+struct DirRules {
+    katscan: Option<Gitignore>,
+    dot_ignore: Option<Gitignore>,
+    git_ignore: Option<Gitignore>,
+    /// `.git/info/exclude`, present only when this directory is a git
+    /// repository's top level.
+    git_exclude: Option<Gitignore>,
+    is_git_top: bool,
+}
+
+impl Excluder {
+    /// Fails on an invalid `--exclude` glob, which is a usage error.
+    pub fn new(options: ExcludeOptions) -> Result<Self, ignore::Error> {
+        let mut builder = GitignoreBuilder::new(&options.exclude_root);
+        for glob in &options.excludes {
+            builder.add_line(None, glob)?;
+        }
+        let excludes = builder.build()?;
+        Ok(Excluder {
+            options,
+            excludes,
+            global: None,
+            dirs: HashMap::new(),
+            problems: Vec::new(),
+        })
+    }
+
+    /// Ignore files that had invalid lines, seen so far.
+    pub fn problems(&self) -> &[BadIgnoreRule] {
+        &self.problems
+    }
+
+    /// Whether `path` (absolute, or relative to the current directory) or
+    /// a directory above it is excluded. `is_dir` describes `path` itself.
+    pub fn is_excluded(&mut self, path: &Path, is_dir: bool) -> bool {
+        let Some(path) = absolute(path) else {
+            return false;
+        };
+        let ancestors: Vec<&Path> = path.ancestors().collect();
+        // Top-down, like a walk: an excluded directory hides everything
+        // below it, whatever a deeper ignore file says.
+        for (depth, candidate) in ancestors.iter().enumerate().rev() {
+            if candidate.parent().is_none() {
+                continue; // the filesystem root
+            }
+            let candidate_is_dir = depth > 0 || is_dir;
+            if self.matches(candidate, &ancestors[depth + 1..], candidate_is_dir) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether `candidate` itself matches; `dirs` are the directories above
+    /// it, nearest first.
+    fn matches(&mut self, candidate: &Path, dirs: &[&Path], is_dir: bool) -> bool {
+        // `--exclude` globs describe paths below their root; `--exclude tmp`
+        // must not match the `/tmp` a repository happens to live in.
+        let below_root = candidate
+            .strip_prefix(&self.options.exclude_root)
+            .is_ok_and(|rest| !rest.as_os_str().is_empty());
+        if below_root && self.excludes.matched(candidate, is_dir).is_ignore() {
+            return true;
+        }
+        if !self.options.ignore_files {
+            return false;
+        }
+        for dir in dirs {
+            self.load(dir);
+        }
+        let rules: Vec<&DirRules> = dirs.iter().map(|dir| &self.dirs[*dir]).collect();
+        let first = |pick: fn(&DirRules) -> Option<&Gitignore>, within: &[&DirRules]| {
+            first_match(within.iter().filter_map(|r| pick(r)), candidate, is_dir)
+        };
+        let mut decision = first(|r| r.katscan.as_ref(), &rules);
+        if decision.is_none() {
+            decision = first(|r| r.dot_ignore.as_ref(), &rules);
+        }
+        if decision.is_none() && self.options.git_ignore_files {
+            // .gitignore files count only inside the repository.
+            if let Some(top) = rules.iter().position(|r| r.is_git_top) {
+                let inside = &rules[..=top];
+                decision = first(|r| r.git_ignore.as_ref(), inside);
+                if decision.is_none() {
+                    decision = first(|r| r.git_exclude.as_ref(), inside);
+                }
+                if decision.is_none() {
+                    let global = self
+                        .global
+                        .get_or_insert_with(|| GitignoreBuilder::new(dirs[top]).build_global().0);
+                    decision = first_match([&*global].into_iter(), candidate, is_dir);
+                }
+            }
+        }
+        decision.is_ignore()
+    }
+
+    fn load(&mut self, dir: &Path) {
+        if self.dirs.contains_key(dir) {
+            return;
+        }
+        let mut rules = DirRules::default();
+        if self.options.ignore_files {
+            rules.katscan = self.read(dir, &dir.join(IGNORE_FILE_NAME));
+            rules.dot_ignore = self.read(dir, &dir.join(".ignore"));
+        }
+        if self.options.git_ignore_files {
+            rules.git_ignore = self.read(dir, &dir.join(".gitignore"));
+            let dot_git = dir.join(".git");
+            if dot_git.exists() {
+                rules.is_git_top = true;
+                if let Some(common) = git_common_dir(&dot_git) {
+                    rules.git_exclude = self.read(dir, &common.join("info").join("exclude"));
+                }
+            }
+        }
+        self.dirs.insert(dir.to_path_buf(), rules);
+    }
+
+    /// The matcher of one ignore file rooted at `dir`, or `None` when the
+    /// file does not exist or has no patterns.
+    fn read(&mut self, dir: &Path, file: &Path) -> Option<Gitignore> {
+        if !file.is_file() {
+            return None;
+        }
+        let mut builder = GitignoreBuilder::new(dir);
+        if let Some(error) = builder.add(file) {
+            self.problems.push(BadIgnoreRule {
+                path: file.display().to_string(),
+                message: error.to_string(),
+            });
+        }
+        let gitignore = builder.build().ok()?;
+        (!gitignore.is_empty()).then_some(gitignore)
+    }
+}
+
+/// The decision of the first matcher with a matching pattern.
+fn first_match<'g>(
+    matchers: impl Iterator<Item = &'g Gitignore>,
+    candidate: &Path,
+    is_dir: bool,
+) -> Match<()> {
+    for matcher in matchers {
+        match matcher.matched(candidate, is_dir) {
+            Match::None => {}
+            Match::Ignore(_) => return Match::Ignore(()),
+            Match::Whitelist(_) => return Match::Whitelist(()),
+        }
+    }
+    Match::None
+}
+
+/// The git directory holding `info/exclude`: `.git` itself, or for a
+/// linked worktree (a `.git` file) the main repository's directory.
+fn git_common_dir(dot_git: &Path) -> Option<PathBuf> {
+    if dot_git.is_dir() {
+        return Some(dot_git.to_path_buf());
+    }
+    let text = fs::read_to_string(dot_git).ok()?;
+    let git_dir = text.trim().strip_prefix("gitdir:")?.trim();
+    let git_dir = dot_git.parent()?.join(git_dir);
+    match fs::read_to_string(git_dir.join("commondir")) {
+        Ok(common) => Some(git_dir.join(common.trim())),
+        Err(_) => Some(git_dir),
+    }
+}
+
+/// `path` made absolute against the current directory, with `.` and `..`
+/// resolved lexically (symbolic links are not followed).
+fn absolute(path: &Path) -> Option<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let mut normal = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    Some(normal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, relative: &str, contents: &str) {
+        let path = root.join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    }
+
+    fn excluder(root: &Path, excludes: &[&str], git: bool) -> Excluder {
+        Excluder::new(ExcludeOptions {
+            ignore_files: true,
+            git_ignore_files: git,
+            excludes: excludes.iter().map(|s| s.to_string()).collect(),
+            exclude_root: root.to_path_buf(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn ignored_directories_hide_everything_below_them() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = dir.path();
+        write(root, IGNORE_FILE_NAME, "/fixtures/\n*.snap\n");
+        // A deeper whitelist cannot rescue a file under an ignored directory.
+        write(root, "fixtures/sub/.ignore", "!keep.js\n");
+        let mut excluder = excluder(root, &[], false);
+        assert!(excluder.is_excluded(&root.join("fixtures/sub/keep.js"), false));
+        assert!(excluder.is_excluded(&root.join("fixtures"), true));
+        assert!(excluder.is_excluded(&root.join("src/x.snap"), false));
+        assert!(!excluder.is_excluded(&root.join("src/x.js"), false));
+        // `/fixtures/` is anchored to the ignore file's directory.
+        assert!(!excluder.is_excluded(&root.join("src/fixtures/x.js"), false));
+    }
+
+    #[test]
+    fn nearest_ignore_file_wins_and_katscanignore_outranks_dot_ignore() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = dir.path();
+        write(root, ".ignore", "*.log\n");
+        write(root, "logs/.ignore", "!keep.log\n");
+        write(root, "other/.katscanignore", "!*.log\n");
+        write(root, "other/deep/.ignore", "*.log\n");
+        let mut excluder = excluder(root, &[], false);
+        assert!(excluder.is_excluded(&root.join("a.log"), false));
+        assert!(!excluder.is_excluded(&root.join("logs/keep.log"), false));
+        assert!(excluder.is_excluded(&root.join("logs/other.log"), false));
+        assert!(!excluder.is_excluded(&root.join("other/deep/x.log"), false));
+    }
+
+    #[test]
+    fn gitignore_applies_only_when_asked_and_inside_a_repository() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = dir.path();
+        write(root, ".gitignore", "*.env\n");
+        write(root, "repo/.gitignore", "dist/\n");
+        fs::create_dir_all(root.join("repo/.git/info")).unwrap();
+        write(root, "repo/.git/info/exclude", "local.txt\n");
+        let mut with_git = excluder(root, &[], true);
+        assert!(with_git.is_excluded(&root.join("repo/dist/app.js"), false));
+        assert!(with_git.is_excluded(&root.join("repo/local.txt"), false));
+        // The .gitignore above the repository's top level is not its own.
+        assert!(!with_git.is_excluded(&root.join("repo/prod.env"), false));
+        let mut without_git = excluder(root, &[], false);
+        assert!(!without_git.is_excluded(&root.join("repo/dist/app.js"), false));
+    }
+
+    #[test]
+    fn exclude_globs_match_paths_and_their_directories() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = dir.path();
+        let mut excluder = excluder(root, &["vendor", "*.min.js"], false);
+        assert!(excluder.is_excluded(&root.join("vendor/lib/a.js"), false));
+        assert!(excluder.is_excluded(&root.join("web/app.min.js"), false));
+        assert!(!excluder.is_excluded(&root.join("web/app.js"), false));
+        assert!(excluder.is_excluded(&root.join("web/../vendor/b.js"), false));
+
+        // A glob naming a directory above the root does not exclude the root.
+        let above = root
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let mut named_above = self::excluder(root, &[above], false);
+        assert!(!named_above.is_excluded(&root.join("src/a.js"), false));
+        assert!(named_above.is_excluded(&root.join(format!("src/{above}/a.js")), false));
+    }
+}
