@@ -136,6 +136,12 @@ fn android_resources_manifest_build_config_and_gradle_properties() {
         &[
             ("app/build.gradle.kts", 25, "KAT002"),
             ("app/src/main/AndroidManifest.xml", 13, "KAT002"),
+            // `"Bearer ${BuildConfig.KATALO_API_KEY}"` in an OkHttp request.
+            (
+                "app/src/main/java/com/example/shop/KataloClient.kt",
+                12,
+                "KAT004",
+            ),
             ("app/src/main/res/values/strings.xml", 4, "KAT002"),
             ("gradle.properties", 6, "KAT002"),
         ],
