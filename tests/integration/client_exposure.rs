@@ -84,6 +84,8 @@ fn nextjs_app_router_pages_router_config_and_env() {
     );
 }
 
+// The fixture's own `.gitignore` lists `dist` (tracked with `git add -f`);
+// git ignore files apply inside a git checkout, which this test assumes.
 #[test]
 fn vite_spa_sources_and_env_without_its_gitignored_dist() {
     assert_fixture_findings("client-vite", VITE_SOURCE_FINDINGS);
