@@ -7,6 +7,7 @@ mod bad_input;
 mod baseline;
 mod build_output;
 mod client_config;
+mod client_exposure;
 mod config;
 mod cors_go_rust;
 mod cors_infra;
