@@ -5,8 +5,9 @@
 //! directories are examined lazily and each one once per scan, whatever
 //! the number of files below it.
 
-use std::collections::HashMap;
-use std::fs::File;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -146,23 +147,42 @@ impl ProjectCache {
     }
 }
 
-/// For each project kind, whether `dir` is a root of it.
+/// For each project kind, whether `dir` is a root of it. One directory
+/// listing answers most marker questions; only markers below a
+/// subdirectory that exists (`src/main/AndroidManifest.xml`) cost a lookup.
 fn markers_in(dir: &Path, projects: &[ProjectSpec]) -> Vec<bool> {
+    let names: HashSet<OsString> = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect(),
+        Err(_) => return vec![false; projects.len()],
+    };
+    let present = |marker: &str| {
+        let mut components = Path::new(marker).components();
+        let Some(first) = components.next() else {
+            return false;
+        };
+        if !names.contains(first.as_os_str()) {
+            return false;
+        }
+        components.next().is_none() || dir.join(marker).is_file()
+    };
     let mut package: Option<Option<serde_json::Value>> = None;
     projects
         .iter()
         .map(|project| {
-            project.files.iter().any(|file| dir.join(file).is_file())
-                || (!project.dependencies.is_empty() && {
+            project.files.iter().any(|file| present(file))
+                || (!project.dependencies.is_empty() && present("package.json") && {
                     let manifest = package.get_or_insert_with(|| read_package_json(dir));
                     manifest
                         .as_ref()
                         .is_some_and(|m| has_dependency(m, &project.dependencies))
                 })
                 || project.contains.iter().any(|c| {
-                    read_small(&dir.join(&c.file)).is_some_and(|text| {
-                        memchr::memmem::find(&text, c.text.as_bytes()).is_some()
-                    })
+                    present(&c.file)
+                        && read_small(&dir.join(&c.file)).is_some_and(|text| {
+                            memchr::memmem::find(&text, c.text.as_bytes()).is_some()
+                        })
                 })
         })
         .collect()
