@@ -2,23 +2,16 @@
 //! `--update-baseline`, through the real binary over a tree that changes.
 
 use std::fs;
-use std::path::Path;
 
 use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::support::{
     KEY_ID, OTHER_KEY_ID, SECRET, exit_code, katscan, key, other_key, planted_key, repo_root,
-    scan_json, stdout_and_stderr,
+    scan_json, stdout_and_stderr, write,
 };
 
 const BASELINE: &str = ".katscan-baseline.toml";
-
-fn write(dir: &Path, path: &str, text: &str) {
-    let path = dir.join(path);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
 
 /// `(path, line)` of the reported (not suppressed) findings.
 fn reported(document: &Value) -> Vec<(String, u64)> {
@@ -41,12 +34,12 @@ fn tree() -> TempDir {
     write(
         dir.path(),
         "config/dev.env",
-        &format!("A=1\nKATALO_API_KEY={}\n", key()),
+        format!("A=1\nKATALO_API_KEY={}\n", key()),
     );
     write(
         dir.path(),
         "tools/replay.py",
-        &format!("KEY = '{}'\n", other_key()),
+        format!("KEY = '{}'\n", other_key()),
     );
     dir
 }
@@ -94,7 +87,7 @@ fn baseline_workflow_from_write_to_prune() {
     write(
         root,
         "config/dev.env",
-        &format!("# dev settings\nDEBUG=1\nA=2\n\nKATALO_API_KEY={}\n", key()),
+        format!("# dev settings\nDEBUG=1\nA=2\n\nKATALO_API_KEY={}\n", key()),
     );
     let (document, code) = scan_json(root, &["--baseline", BASELINE]);
     assert_eq!(code, 0, "{document}");
@@ -102,7 +95,7 @@ fn baseline_workflow_from_write_to_prune() {
 
     // A new key is reported.
     let new_key = planted_key("Hq3LmN8pRt5W", "Wm2x-Pq7sK9_dL4vR8tY3nB6cF1gJ0hA");
-    write(root, "src/client.py", &format!("K = '{new_key}'\n"));
+    write(root, "src/client.py", format!("K = '{new_key}'\n"));
     let (document, code) = scan_json(root, &["--baseline", BASELINE]);
     assert_eq!(code, 1);
     assert_eq!(reported(&document), [("src/client.py".to_string(), 1)]);
@@ -137,7 +130,7 @@ fn baseline_workflow_from_write_to_prune() {
     assert_eq!(baseline["pruned"], false);
 
     // Prune: the stale entry goes, a new finding is not added.
-    write(root, "src/client.py", &format!("K = '{new_key}'\n"));
+    write(root, "src/client.py", format!("K = '{new_key}'\n"));
     let (document, code) = scan_json(root, &["--baseline", BASELINE, "--update-baseline"]);
     assert_eq!(code, 1, "the new key is still reported");
     assert_eq!(document["summary"]["baseline"]["pruned"], true);
@@ -164,7 +157,7 @@ fn baseline_workflow_from_write_to_prune() {
 fn identical_findings_in_one_file_are_counted() {
     let dir = TempDir::new().unwrap();
     let k = key();
-    write(dir.path(), "keys.py", &format!("A = '{k}'\nB = '{k}'\n"));
+    write(dir.path(), "keys.py", format!("A = '{k}'\nB = '{k}'\n"));
     let (_, code) = scan_json(dir.path(), &["--write-baseline", BASELINE]);
     assert_eq!(code, 0);
     let text = fs::read_to_string(dir.path().join(BASELINE)).unwrap();
@@ -173,7 +166,7 @@ fn identical_findings_in_one_file_are_counted() {
     write(
         dir.path(),
         "keys.py",
-        &format!("A = '{k}'\nB = '{k}'\nC = '{k}'\n"),
+        format!("A = '{k}'\nB = '{k}'\nC = '{k}'\n"),
     );
     let (document, code) = scan_json(dir.path(), &["--baseline", BASELINE]);
     assert_eq!(code, 1, "a third copy is new");
@@ -208,7 +201,7 @@ fn inline_suppressions_are_not_recorded_in_the_baseline() {
     write(
         dir.path(),
         "a.env",
-        &format!("K={} # katscan:allow\nL={}\n", key(), other_key()),
+        format!("K={} # katscan:allow\nL={}\n", key(), other_key()),
     );
     let (document, code) = scan_json(dir.path(), &["--write-baseline", BASELINE]);
     assert_eq!(code, 0);

@@ -2,19 +2,11 @@
 //! hides, once per file, without wandering into dependencies, and where the
 //! key lands in a bundle it is KAT002.
 
-use std::fs;
-use std::path::Path;
 use std::process::Command;
 
 use tempfile::TempDir;
 
-use crate::support::{expected, key, locations, scan_json};
-
-fn write(root: &Path, relative: &str, contents: &str) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
+use crate::support::{expected, key, locations, scan_json, write};
 
 /// A built web app: `dist/` and `.next/` are gitignored, as they always are.
 fn built_app() -> TempDir {

@@ -2,17 +2,10 @@
 //! relative to the config file, before the built-in list is consulted.
 
 use std::fs;
-use std::path::Path;
 
 use tempfile::TempDir;
 
-use crate::support::{expected, key, locations, scan_json};
-
-fn write(root: &Path, relative: &str, contents: &str) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
+use crate::support::{expected, key, locations, scan_json, write};
 
 #[test]
 fn client_paths_and_not_paths_override_the_builtin_classification() {

@@ -9,7 +9,7 @@ use std::process::Output;
 use tempfile::TempDir;
 
 use crate::support::{
-    exit_code, expected, katscan, key, locations, scan_json, suppressed_locations,
+    exit_code, expected, katscan, key, locations, scan_json, suppressed_locations, write,
 };
 
 const CONFIG: &str = ".katscan.toml";
@@ -34,12 +34,6 @@ examples = ['T = "acme_tok_Q2v9Lk3mXp8Rt7Wz1Yc4Bn6D"']
 negative_examples = ['T = env("ACME_TOKEN")']
 "#;
 
-fn write(root: &Path, relative: &str, contents: &str) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
-
 /// A project with a key in `src/`, one in `vendor/` and a wildcard CORS
 /// header in `nginx.conf`.
 fn project() -> TempDir {
@@ -47,12 +41,12 @@ fn project() -> TempDir {
     write(
         dir.path(),
         "src/app.js",
-        &format!("const k = '{}';\n", key()),
+        format!("const k = '{}';\n", key()),
     );
     write(
         dir.path(),
         "vendor/lib.js",
-        &format!("\n\nvar k = '{}';\n", key()),
+        format!("\n\nvar k = '{}';\n", key()),
     );
     write(dir.path(), "nginx.conf", WILDCARD_CORS);
     dir
@@ -113,11 +107,7 @@ fn config_at_the_git_top_level_is_used_from_a_subdirectory() {
     let dir = project();
     fs::create_dir(dir.path().join(".git")).unwrap();
     write(dir.path(), CONFIG, "exclude = [\"/vendor/lib.js\"]\n");
-    write(
-        dir.path(),
-        "vendor/other.js",
-        &format!("k = '{}';\n", key()),
-    );
+    write(dir.path(), "vendor/other.js", format!("k = '{}';\n", key()));
     let (document, _) = scan_json(&dir.path().join("vendor"), &[]);
     assert_eq!(
         locations(&document),
@@ -322,7 +312,7 @@ fn allowed_fingerprints_and_paths_are_suppressed_not_reported() {
     write(
         dir.path(),
         CONFIG,
-        &format!("[allow]\nfingerprints = [\"{fingerprint}\"]\npaths = [\"vendor/\"]\n"),
+        format!("[allow]\nfingerprints = [\"{fingerprint}\"]\npaths = [\"vendor/\"]\n"),
     );
     let (document, code) = scan_json(dir.path(), &[]);
     assert_eq!(
@@ -347,9 +337,7 @@ fn allowed_fingerprints_and_paths_are_suppressed_not_reported() {
     write(
         dir.path(),
         CONFIG,
-        &format!(
-            "[allow]\nfingerprints = [\"{fingerprint}\"]\npaths = [\"vendor/\", \"*.conf\"]\n"
-        ),
+        format!("[allow]\nfingerprints = [\"{fingerprint}\"]\npaths = [\"vendor/\", \"*.conf\"]\n"),
     );
     let (document, code) = scan_json(dir.path(), &[]);
     assert_eq!(locations(&document), expected(&[]));

@@ -6,7 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::staged::{git, git_repo, write};
+use crate::staged::{git, git_repo};
+use crate::support::write;
 use crate::support::{exit_code, katscan, key, stdout_and_stderr};
 
 fn install(dir: &Path, args: &[&str]) -> Output {

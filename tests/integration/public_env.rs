@@ -4,19 +4,10 @@
 //! safe variants in the same trees. Every finding is asserted, and nothing
 //! else may appear.
 
-use std::fs;
-use std::path::Path;
-
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{SECRET, expected, key, locations, scan_json};
-
-fn write(root: &Path, relative: &str, contents: &str) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
+use crate::support::{SECRET, expected, key, locations, scan_json, write};
 
 /// A Vite SPA deployed on Netlify from GitHub Actions, with a committed
 /// `.env` that wires the key into `VITE_KATALO_API_KEY`.
@@ -26,7 +17,7 @@ fn vite_project() -> TempDir {
     write(
         root,
         ".env",
-        &format!(
+        format!(
             "VITE_KATALO_BASE_URL=https://api.katalo.ai\n\
              VITE_KATALO_API_KEY={}\n\
              # VITE_KATALO_SECRET= (commented out: not a finding)\n\

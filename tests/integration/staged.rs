@@ -8,7 +8,9 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{exit_code, expected, katscan, key, locations, other_key, stdout_and_stderr};
+use crate::support::{
+    exit_code, expected, katscan, key, locations, other_key, stdout_and_stderr, write,
+};
 
 /// A new repository with a local identity, so commits work anywhere.
 pub fn git_repo() -> TempDir {
@@ -34,12 +36,6 @@ pub fn git(dir: &Path, args: &[&str]) {
         "git {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-pub fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
 }
 
 fn staged_json(dir: &Path, args: &[&str]) -> (Value, i32) {

@@ -33,6 +33,14 @@ pub fn katscan() -> Command {
     command
 }
 
+/// Writes `contents` to `root/relative`, creating directories.
+pub fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().expect("a file path has a parent"))
+        .expect("test directories can be created");
+    std::fs::write(path, contents).expect("test files can be written");
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -3,21 +3,15 @@
 //! findings show in each format and in the exit status.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::support::{
     OTHER_SECRET, SECRET, exit_code, katscan, key, other_key, repo_root, scan_json,
-    stdout_and_stderr,
+    stdout_and_stderr, write,
 };
-
-fn write(dir: &Path, path: &str, text: &str) {
-    let path = dir.join(path);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
 
 type Locations = Vec<(String, u64)>;
 
@@ -52,35 +46,33 @@ fn every_comment_syntax_covers_its_line_and_the_next_not_two_below() {
     write(
         dir.path(),
         "src/server.js",
-        &format!("// katscan:allow\nconst a = '{k}';\nconst b = '{k}';\n"),
+        format!("// katscan:allow\nconst a = '{k}';\nconst b = '{k}';\n"),
     );
     write(
         dir.path(),
         "settings.py",
-        &format!("# katscan:allow\nA = '{k}'\nB = '{k}'\n"),
+        format!("# katscan:allow\nA = '{k}'\nB = '{k}'\n"),
     );
     write(
         dir.path(),
         "web.config",
-        &format!("<!-- katscan:allow -->\n<add value=\"{k}\"/>\n<add value=\"{k}\"/>\n"),
+        format!("<!-- katscan:allow -->\n<add value=\"{k}\"/>\n<add value=\"{k}\"/>\n"),
     );
     write(
         dir.path(),
         "main.go",
-        &format!("/* katscan:allow */\nvar a = \"{k}\"\nvar b = \"{k}\"\n"),
+        format!("/* katscan:allow */\nvar a = \"{k}\"\nvar b = \"{k}\"\n"),
     );
     write(
         dir.path(),
         "seed.sql",
-        &format!(
-            "-- katscan:allow\nINSERT INTO k VALUES ('{k}');\nINSERT INTO k VALUES ('{k}');\n"
-        ),
+        format!("-- katscan:allow\nINSERT INTO k VALUES ('{k}');\nINSERT INTO k VALUES ('{k}');\n"),
     );
     // Same line, each syntax.
     write(
         dir.path(),
         "same.sql",
-        &format!(
+        format!(
             "SELECT '{k}'; -- katscan:allow\n\
              SELECT '{k}'; /* katscan:allow */\n\
              SELECT '{k}'; # katscan:allow\n\
@@ -129,7 +121,7 @@ fn a_trailing_directive_does_not_reach_the_next_line() {
     write(
         dir.path(),
         "keys.py",
-        &format!("A = '{k}'  # katscan:allow\nB = '{k}'\n"),
+        format!("A = '{k}'  # katscan:allow\nB = '{k}'\n"),
     );
     let (document, _) = scan_json(dir.path(), &[]);
     let (reported, suppressed) = split(&document);
@@ -144,7 +136,7 @@ fn named_rules_suppress_only_those_rules_and_keep_the_reason() {
     write(
         dir.path(),
         "app.py",
-        &format!(
+        format!(
             "A = '{k}'  # katscan:allow KAT001 -- rotated, kept for the replay test\n\
              B = '{k}'  # katscan:allow CORS001\n\
              C = '{k}'  # katscan:allow CORS001,KAT001\n\
@@ -189,7 +181,7 @@ fn gitleaks_and_detect_secrets_directives_are_honoured() {
     write(
         dir.path(),
         "config.yaml",
-        &format!(
+        format!(
             "a: {k} # gitleaks:allow\n\
              b: {k} # pragma: allowlist secret\n\
              # pragma: allowlist nextline secret\n\
@@ -220,7 +212,7 @@ fn only_suppressed() -> TempDir {
     write(
         dir.path(),
         ".env",
-        &format!(
+        format!(
             "# katscan:allow -- revoked; was {}\nKATALO_API_KEY={}\n",
             other_key(),
             key()
@@ -304,7 +296,7 @@ fn sarif_schema() -> PathBuf {
 #[test]
 fn sarif_keeps_suppressed_results_with_their_suppression() {
     let dir = only_suppressed();
-    write(dir.path(), "new.env", &format!("K={}\n", key()));
+    write(dir.path(), "new.env", format!("K={}\n", key()));
     let output = katscan()
         .current_dir(dir.path())
         .args(["scan", "--format", "sarif"])
@@ -339,7 +331,7 @@ fn on_a_minified_line_a_directive_does_not_reach_a_distant_key() {
     write(
         dir.path(),
         "dist/app.min.js",
-        &format!(
+        format!(
             "/*! vendored lib: pragma: allowlist secret */{filler}fetch(u,{{k:'{}'}});",
             key()
         ),

@@ -1,13 +1,11 @@
 //! What is walked: ignore files like ripgrep, hidden files yes, `.git/`
 //! never, explicit paths always, `--exclude` and `--no-ignore`.
 
-use std::fs;
-use std::path::Path;
 use std::process::Command;
 
 use tempfile::TempDir;
 
-use crate::support::{expected, key, locations, scan_json};
+use crate::support::{expected, key, locations, scan_json, write};
 
 fn git_repo_with_ignored_key() -> TempDir {
     let dir = TempDir::new().unwrap();
@@ -23,24 +21,18 @@ fn git_repo_with_ignored_key() -> TempDir {
     write(
         dir.path(),
         "node_modules/pkg/index.js",
-        &format!("k='{}'", key()),
+        format!("k='{}'", key()),
     );
-    write(dir.path(), "debug.log", &format!("Bearer {}", key()));
-    write(dir.path(), ".env", &format!("KATALO_API_KEY={}\n", key()));
+    write(dir.path(), "debug.log", format!("Bearer {}", key()));
+    write(dir.path(), ".env", format!("KATALO_API_KEY={}\n", key()));
     write(
         dir.path(),
         ".github/workflows/ci.yml",
-        &format!("env:\n  KEY: {}\n", key()),
+        format!("env:\n  KEY: {}\n", key()),
     );
     // Git's own files are never scanned, even with --no-ignore.
-    write(dir.path(), ".git/leaked-in-git-dir", &key());
+    write(dir.path(), ".git/leaked-in-git-dir", key());
     dir
-}
-
-fn write(root: &Path, relative: &str, contents: &str) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
 }
 
 #[test]
