@@ -65,6 +65,36 @@ pub struct ConfigArgs {
     pub no_config: bool,
 }
 
+/// How findings are reported and what fails: the same for `scan` and
+/// `staged`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of the terminal. The summary still
+    /// goes to stderr.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Lowest level that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+
+    /// Print secrets in full. Never use this where output is logged.
+    #[arg(long)]
+    pub no_redact: bool,
+
+    /// Also list every skipped file and why (binary, too large, ...).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// When to use colours in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or directories to scan. Paths given here are always scanned,
@@ -76,28 +106,6 @@ pub struct ScanArgs {
     /// line too (for tools such as pre-commit that pass file lists).
     #[arg(long)]
     pub force_exclude: bool,
-
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// Write the report to FILE instead of the terminal. The summary still
-    /// goes to stderr.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Also write a report in FORMAT to FILE, from the same scan
-    /// (repeatable), e.g. `--report sarif=katscan.sarif`.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report_target)]
-    pub report: Vec<ReportTarget>,
-
-    /// Lowest level that makes the exit status 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
-
-    /// Print secrets in full. Never use this where output is logged.
-    #[arg(long)]
-    pub no_redact: bool,
 
     /// Do not honour .gitignore, .ignore, .katscanignore or git excludes.
     #[arg(long)]
@@ -125,13 +133,13 @@ pub struct ScanArgs {
     #[arg(long, short = 'L')]
     pub follow_symlinks: bool,
 
-    /// Also list every skipped file and why (binary, too large, ...).
-    #[arg(long, short = 'v')]
-    pub verbose: bool,
+    #[command(flatten)]
+    pub reporting: ReportArgs,
 
-    /// When to use colours in human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// Also write a report in FORMAT to FILE, from the same scan
+    /// (repeatable), e.g. `--report sarif=katscan.sarif`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report_target)]
+    pub report: Vec<ReportTarget>,
 
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -145,22 +153,8 @@ pub struct StagedArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// Write the report to FILE instead of the terminal. The summary still
-    /// goes to stderr.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Lowest level that makes the exit status 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
-
-    /// Print secrets in full. Never use this where output is logged.
-    #[arg(long)]
-    pub no_redact: bool,
+    #[command(flatten)]
+    pub reporting: ReportArgs,
 
     /// Do not honour .katscanignore or .ignore. (.gitignore never applies
     /// to staged files: they are about to be committed.)
@@ -175,14 +169,6 @@ pub struct StagedArgs {
     /// Skip files larger than this (bytes, or with a K, M or G suffix).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_file_size: u64,
-
-    /// Also list every skipped file and why (binary, too large, ...).
-    #[arg(long, short = 'v')]
-    pub verbose: bool,
-
-    /// When to use colours in human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]

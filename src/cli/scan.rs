@@ -16,16 +16,17 @@ use katscan::report::{
 use katscan::walk::{self, ScanReport, WalkOptions};
 use katscan::{Level, RuleSet, Scanner};
 
-use super::args::{ColorChoice, FailOn, Format, ReportTarget, ScanArgs};
+use super::args::{ColorChoice, FailOn, Format, ReportArgs, ReportTarget, ScanArgs};
 use super::{ExitStatus, builtin_rules, config, print_error};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
     let Some(mut rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
-    let color = use_color(args.color);
+    let out = &args.reporting;
+    let color = use_color(out.color);
     let Ok(config) =
-        config::load_for_scan(&args.config, &args.paths, &mut rules, args.verbose, color)
+        config::load_for_scan(&args.config, &args.paths, &mut rules, out.verbose, color)
     else {
         return ExitStatus::Error;
     };
@@ -37,7 +38,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     } else {
         Vec::new()
     };
-    let scanner = Scanner::with_classifier(&rules, !args.no_redact, classifier);
+    let scanner = Scanner::with_classifier(&rules, !out.no_redact, classifier);
     let options = WalkOptions {
         paths: args.paths.clone(),
         respect_ignore_files: !args.no_ignore,
@@ -81,11 +82,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         return ExitStatus::Error;
     }
     let reporting = Reporting {
-        format: args.format,
-        output: args.output.as_deref(),
-        fail_on: args.fail_on,
-        color: args.color,
-        verbose: args.verbose,
+        args: out,
         baseline_written: args.baseline.write_baseline.is_some(),
         extra_reports: &args.report,
     };
@@ -94,11 +91,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
 
 /// How a finished scan is reported: the same for every command that scans.
 pub struct Reporting<'a> {
-    pub format: Format,
-    pub output: Option<&'a Path>,
-    pub fail_on: FailOn,
-    pub color: ColorChoice,
-    pub verbose: bool,
+    pub args: &'a ReportArgs,
     /// `--write-baseline` just recorded the findings: say so.
     pub baseline_written: bool,
     /// `--report FORMAT=FILE`: more reports of the same findings.
@@ -118,9 +111,9 @@ pub fn finish(
         report,
         elapsed,
     };
-    print_skipped(report, reporting.verbose);
+    print_skipped(report, reporting.args.verbose);
     print_baseline(report, reporting.baseline_written);
-    if let Err(error) = write_report(reporting, &input)
+    if let Err(error) = write_report(reporting.args, &input)
         .and_then(|()| write_extra_reports(reporting.extra_reports, &input))
     {
         print_error(&error);
@@ -129,7 +122,7 @@ pub fn finish(
     // The summary is for the person at the terminal; a failure to print it
     // must not change what the report and exit status say.
     let _ = write_summary(&mut io::stderr().lock(), &input);
-    status(report, reporting.fail_on)
+    status(report, reporting.args.fail_on)
 }
 
 /// The built-in client-file classification with the config's `[client]`
@@ -255,11 +248,11 @@ enum OutputError {
     Stream(io::Error),
 }
 
-fn write_report(args: &Reporting<'_>, input: &ReportInput<'_>) -> Result<(), OutputError> {
+fn write_report(args: &ReportArgs, input: &ReportInput<'_>) -> Result<(), OutputError> {
     let to_file = args.output.is_some();
     let reporter = reporter_for(args.format, !to_file && use_color(args.color));
 
-    if let Some(path) = args.output {
+    if let Some(path) = &args.output {
         return write_to_file(reporter.as_ref(), path, input);
     }
 

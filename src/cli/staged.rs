@@ -23,12 +23,13 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         }
     };
     // The same config a `katscan scan` from here would use.
-    let color = use_color(args.color);
+    let out = &args.reporting;
+    let color = use_color(out.color);
     let Ok(config) = config::load_for_scan(
         &args.config,
         std::slice::from_ref(&dir),
         &mut rules,
-        args.verbose,
+        out.verbose,
         color,
     ) else {
         return ExitStatus::Error;
@@ -36,7 +37,7 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
     let Some(classifier) = client_classifier(config.as_ref()) else {
         return ExitStatus::Error;
     };
-    let scanner = Scanner::with_classifier(&rules, !args.no_redact, classifier);
+    let scanner = Scanner::with_classifier(&rules, !out.no_redact, classifier);
     let options = StagedOptions {
         dir,
         respect_ignore_files: !args.no_ignore,
@@ -63,11 +64,7 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         config::suppress_allowed_findings(&mut report, config);
     }
     let reporting = Reporting {
-        format: args.format,
-        output: args.output.as_deref(),
-        fail_on: args.fail_on,
-        color: args.color,
-        verbose: args.verbose,
+        args: out,
         baseline_written: false,
         extra_reports: &[],
     };
