@@ -203,6 +203,35 @@ impl Repository {
     }
 }
 
+/// Files git tracks below `dir` that its ignore rules would hide (committed
+/// before the rule was written, or added with `git add -f`), relative to
+/// `dir`. `None` when `dir` is not in a work tree or git cannot run: then
+/// there is nothing such to find.
+pub fn tracked_but_ignored(dir: &Path) -> Option<Vec<PathBuf>> {
+    let output = git_output(
+        dir,
+        [
+            "ls-files",
+            "-z",
+            "--cached",
+            "--ignored",
+            "--exclude-standard",
+        ],
+    )
+    .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    Some(
+        output
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|path| !path.is_empty())
+            .map(|path| PathBuf::from(String::from_utf8_lossy(path).into_owned()))
+            .collect(),
+    )
+}
+
 fn git_command<I, S>(dir: &Path, args: I) -> Command
 where
     I: IntoIterator<Item = S>,

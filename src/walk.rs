@@ -13,6 +13,7 @@ use std::io::{self, Read};
 use std::mem;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::thread;
 
 use ignore::overrides::OverrideBuilder;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
@@ -22,6 +23,7 @@ use crate::baseline::BaselineOutcome;
 use crate::decode;
 use crate::exclude::{ExcludeOptions, Excluder};
 use crate::finding::Finding;
+use crate::git;
 use crate::scanner::Scanner;
 
 /// The ignore file katscan reads besides `.gitignore` and `.ignore`: for
@@ -249,24 +251,45 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
     } else {
         &[]
     };
-    let first = build_walker(options, &paths, Pass::Everything { build_output })?;
-    first.visit(&mut VisitorBuilder {
-        scanner,
-        options,
-        shared: &shared,
-        build_output_root: None,
-    });
-    if !build_output.is_empty() {
-        // Each root once more, ignore files aside, for the build-output
-        // directories the first walk left to this one.
-        for root in &paths {
-            let walker = build_walker(options, std::slice::from_ref(root), Pass::BuildOutput)?;
-            walker.visit(&mut VisitorBuilder {
-                scanner,
-                options,
-                shared: &shared,
-                build_output_root: Some(root),
-            });
+    // Asking git runs beside the walk; it costs one process per root.
+    let tracked = thread::scope(|scope| -> Result<Vec<(PathBuf, PathBuf)>, WalkError> {
+        let git = options
+            .respect_ignore_files
+            .then(|| scope.spawn(|| tracked_but_ignored(&paths)));
+        let first = build_walker(options, &paths, Pass::Everything { build_output })?;
+        first.visit(&mut VisitorBuilder {
+            scanner,
+            options,
+            shared: &shared,
+            build_output_root: None,
+        });
+        if !build_output.is_empty() {
+            // Each root once more, ignore files aside, for the build-output
+            // directories the first walk left to this one.
+            for root in &paths {
+                let walker = build_walker(options, std::slice::from_ref(root), Pass::BuildOutput)?;
+                walker.visit(&mut VisitorBuilder {
+                    scanner,
+                    options,
+                    shared: &shared,
+                    build_output_root: Some(root),
+                });
+            }
+        }
+        Ok(git
+            .and_then(|handle| handle.join().ok())
+            .unwrap_or_default())
+    })?;
+    if !tracked.is_empty() {
+        let mut visitor = FileVisitor {
+            scanner,
+            options,
+            shared: &shared,
+            build_output_root: None,
+            local: ScanReport::default(),
+        };
+        for path in not_otherwise_excluded(options, tracked)? {
+            visitor.scan_file(&path);
         }
     }
 
@@ -279,6 +302,56 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
         .skipped
         .dedup_by(|a, b| (&a.path, a.reason) == (&b.path, b.reason));
     Ok(report)
+}
+
+/// Files that `.gitignore` hides from the walk but git tracks, below the
+/// directory roots: they are committed, so a key in them is leaked (a
+/// `.env` committed before it was ignored). Only git's ignore rules are
+/// set aside: `.katscanignore`, `.ignore`, excludes and the config still
+/// apply, and build output is left to its own walk.
+fn tracked_but_ignored(roots: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
+    roots
+        .iter()
+        .filter(|root| root.is_dir())
+        .filter_map(|root| Some((root, git::tracked_but_ignored(root)?)))
+        .flat_map(|(root, files)| files.into_iter().map(move |file| (root.clone(), file)))
+        .collect()
+}
+
+/// The tracked-but-ignored files that nothing but git's ignore rules
+/// excludes, as paths to read.
+fn not_otherwise_excluded(
+    options: &WalkOptions,
+    tracked: Vec<(PathBuf, PathBuf)>,
+) -> Result<Vec<PathBuf>, WalkError> {
+    let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut excluder = Excluder::new(ExcludeOptions {
+        ignore_files: true,
+        git_ignore_files: false,
+        excludes: options.excludes.clone(),
+        exclude_root,
+    })
+    .map_err(|e| WalkError::BadExclude {
+        glob: options.excludes.join(", "),
+        message: e.to_string(),
+    })?;
+    Ok(tracked
+        .into_iter()
+        .filter(|(_, relative)| {
+            options.include_build_output.is_empty()
+                || !in_build_output(relative, &options.include_build_output, true)
+        })
+        .map(|(root, relative)| root.join(relative))
+        .filter(|path| {
+            // A deleted file, a symlink or a directory is nothing to read.
+            path.symlink_metadata().is_ok_and(|m| m.is_file())
+                && !options
+                    .exclude_filter
+                    .as_ref()
+                    .is_some_and(|filter| filter.excludes(path, false))
+                && !excluder.is_excluded(path, false)
+        })
+        .collect())
 }
 
 /// The paths of `options` that no ignore file, `--exclude` glob or

@@ -103,3 +103,47 @@ fn overlapping_paths_report_each_finding_once() {
         ])
     );
 }
+
+/// A `.env` committed before `.gitignore` listed it is in the repository
+/// (and its history) all the same: ignore rules hide untracked files only.
+#[test]
+fn tracked_files_are_scanned_even_when_gitignore_lists_them() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t.invalid"])
+            .args(args)
+            .current_dir(root)
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "git {args:?} failed");
+    };
+    git(&["init", "--quiet"]);
+    write(root, "app/.env", format!("KATALO_API_KEY={}\n", key()));
+    write(root, "app/fixtures/planted.env", format!("K={}\n", key()));
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "--no-gpg-sign", "-m", "init"]);
+    write(root, ".gitignore", ".env\nfixtures/\nlocal.env\n");
+    // Untracked and ignored: not in the repository, not scanned.
+    write(root, "app/local.env", format!("K={}\n", key()));
+
+    let (document, code) = scan_json(root, &[]);
+    assert_eq!(
+        locations(&document),
+        expected(&[
+            ("app/.env", 1, "KAT001"),
+            ("app/fixtures/planted.env", 1, "KAT001")
+        ])
+    );
+    assert_eq!(code, 1);
+
+    // .katscanignore still decides what katscan skips; so do excludes.
+    write(root, ".katscanignore", "fixtures/\n");
+    let (document, _) = scan_json(root, &["--exclude", "app/.env"]);
+    assert_eq!(locations(&document), expected(&[]));
+
+    // Scanning a subdirectory reports paths as given.
+    let (document, _) = scan_json(root, &["app"]);
+    assert_eq!(locations(&document), expected(&[("app/.env", 1, "KAT001")]));
+    assert_eq!(document["summary"]["files_scanned"], 1);
+}
