@@ -138,6 +138,12 @@ fn android_resources_manifest_build_config_and_gradle_properties() {
         &[
             ("app/build.gradle.kts", 25, "KAT002"),
             ("app/src/main/AndroidManifest.xml", 13, "KAT002"),
+            // OkHttp `.url("https://api.katalo.ai/…")` from the app.
+            (
+                "app/src/main/java/com/example/shop/KataloClient.kt",
+                11,
+                "KAT004",
+            ),
             // `"Bearer ${BuildConfig.KATALO_API_KEY}"` in an OkHttp request.
             (
                 "app/src/main/java/com/example/shop/KataloClient.kt",
@@ -171,6 +177,8 @@ fn flutter_lib_is_client_a_dart_server_beside_it_is_not() {
     assert_fixture_findings(
         "client-flutter",
         &[
+            // `http.get(Uri.parse('https://api.katalo.ai/…'))` from the app.
+            ("lib/api.dart", 11, "KAT004"),
             ("lib/main.dart", 5, "KAT002"),
             // server/ has its own pubspec without flutter: its lib/ is a backend.
             ("server/lib/katalo_proxy.dart", 5, "KAT001"),
