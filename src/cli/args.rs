@@ -78,6 +78,11 @@ pub struct ReportArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write a report in FORMAT to FILE, from the same scan
+    /// (repeatable), e.g. `--report sarif=katscan.sarif`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report_target)]
+    pub report: Vec<ReportTarget>,
+
     /// Lowest level that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
@@ -135,11 +140,6 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub reporting: ReportArgs,
-
-    /// Also write a report in FORMAT to FILE, from the same scan
-    /// (repeatable), e.g. `--report sarif=katscan.sarif`.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report_target)]
-    pub report: Vec<ReportTarget>,
 
     #[command(flatten)]
     pub config: ConfigArgs,

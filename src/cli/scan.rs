@@ -84,7 +84,6 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     let reporting = Reporting {
         args: out,
         baseline_written: args.baseline.write_baseline.is_some(),
-        extra_reports: &args.report,
     };
     finish(&rules, &report, started.elapsed(), &reporting)
 }
@@ -94,8 +93,6 @@ pub struct Reporting<'a> {
     pub args: &'a ReportArgs,
     /// `--write-baseline` just recorded the findings: say so.
     pub baseline_written: bool,
-    /// `--report FORMAT=FILE`: more reports of the same findings.
-    pub extra_reports: &'a [ReportTarget],
 }
 
 /// Writes the report and the summary; returns the exit status the
@@ -114,7 +111,7 @@ pub fn finish(
     print_skipped(report, reporting.args.verbose);
     print_baseline(report, reporting.baseline_written);
     if let Err(error) = write_report(reporting.args, &input)
-        .and_then(|()| write_extra_reports(reporting.extra_reports, &input))
+        .and_then(|()| write_extra_reports(&reporting.args.report, &input))
     {
         print_error(&error);
         return ExitStatus::Error;

@@ -66,7 +66,6 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
     let reporting = Reporting {
         args: out,
         baseline_written: false,
-        extra_reports: &[],
     };
     finish(&rules, &report, started.elapsed(), &reporting)
 }

@@ -350,3 +350,18 @@ fn staged_files_are_classified_and_configured_like_a_scan() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn staged_writes_extra_reports_like_scan() {
+    let repo = git_repo();
+    write(repo.path(), "app.js", format!("const k = '{}';\n", key()));
+    git(repo.path(), &["add", "."]);
+    let sarif = repo.path().join("out.sarif");
+    let output = staged(
+        repo.path(),
+        &["--report", &format!("sarif={}", sarif.display())],
+    );
+    assert_eq!(exit_code(&output), 1, "{}", stdout_and_stderr(&output));
+    let document: Value = serde_json::from_slice(&fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(document["runs"][0]["results"][0]["ruleId"], "KAT001");
+}
