@@ -172,6 +172,11 @@ pub struct ScanReport {
     /// Set when a baseline was applied to the findings (by the caller: the
     /// walk itself knows nothing of baselines).
     pub baseline: Option<BaselineOutcome>,
+    /// The only files this scan looked at, as reported, when it was limited
+    /// to some (a staged scan reads the changed files); `None` when it saw
+    /// everything below its paths. A baseline entry elsewhere is unchecked,
+    /// not stale.
+    pub covered_files: Option<Vec<String>>,
 }
 
 impl ScanReport {

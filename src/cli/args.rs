@@ -161,6 +161,17 @@ pub struct StagedArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
+    /// Report only findings not recorded in this baseline file (written by
+    /// `katscan scan --write-baseline`). Only entries for the staged files
+    /// can be stale.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// With --baseline: remove the stale entries of the staged files from
+    /// the baseline file.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
+
     /// Skip staged paths matching this gitignore-style glob, relative to
     /// the repository's top level (repeatable).
     #[arg(long, value_name = "GLOB")]

@@ -3,7 +3,7 @@
 use std::env;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use katscan::baseline::{Baseline, BaselineError, Scope};
@@ -16,7 +16,7 @@ use katscan::report::{
 use katscan::walk::{self, ScanReport, WalkOptions};
 use katscan::{Level, RuleSet, Scanner};
 
-use super::args::{ColorChoice, FailOn, Format, ReportArgs, ReportTarget, ScanArgs};
+use super::args::{BaselineArgs, ColorChoice, FailOn, Format, ReportArgs, ReportTarget, ScanArgs};
 use super::{ExitStatus, builtin_rules, config, print_error};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
@@ -51,19 +51,8 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         force_exclude: args.force_exclude,
     };
 
-    // A bad baseline stops the scan before it starts.
-    let baseline = match args
-        .baseline
-        .baseline
-        .as_deref()
-        .map(Baseline::load)
-        .transpose()
-    {
-        Ok(baseline) => baseline,
-        Err(error) => {
-            print_error(&error);
-            return ExitStatus::Error;
-        }
+    let Ok(baseline) = load_baseline(args.baseline.baseline.as_deref()) else {
+        return ExitStatus::Error;
     };
 
     let started = Instant::now();
@@ -77,7 +66,8 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     if let Some(config) = &config {
         config::suppress_allowed_findings(&mut report, config);
     }
-    if let Err(error) = apply_baseline(args, baseline.as_ref(), &mut report) {
+    if let Err(error) = apply_baseline(&args.baseline, &args.paths, baseline.as_ref(), &mut report)
+    {
         print_error(&error);
         return ExitStatus::Error;
     }
@@ -137,23 +127,28 @@ pub fn client_classifier(config: Option<&Config>) -> Option<Classifier> {
         .ok()
 }
 
+/// A bad baseline stops the scan before it starts: `Err` after printing why.
+pub fn load_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ()> {
+    path.map(Baseline::load)
+        .transpose()
+        .map_err(|error| print_error(&error))
+}
+
 /// `--write-baseline` records the findings and accepts them; `--baseline`
-/// accepts those it lists and finds its stale entries, which
-/// `--update-baseline` prunes from the file.
-fn apply_baseline(
-    args: &ScanArgs,
+/// accepts those it lists and finds its stale entries (among the files the
+/// scan covered), which `--update-baseline` prunes from the file.
+pub fn apply_baseline(
+    args: &BaselineArgs,
+    roots: &[PathBuf],
     loaded: Option<&Baseline>,
     report: &mut ScanReport,
 ) -> Result<(), BaselineError> {
-    let scope = Scope::new(
-        args.paths.iter().map(|p| walk::display_path(p)),
-        report.skipped.iter().map(|s| s.path.clone()),
-    );
-    let (baseline, file) = match (
-        &args.baseline.write_baseline,
-        loaded,
-        &args.baseline.baseline,
-    ) {
+    let covered: Vec<String> = match &report.covered_files {
+        Some(files) => files.clone(),
+        None => roots.iter().map(|p| walk::display_path(p)).collect(),
+    };
+    let scope = Scope::new(covered, report.skipped.iter().map(|s| s.path.clone()));
+    let (baseline, file) = match (&args.write_baseline, loaded, &args.baseline) {
         (Some(file), _, _) => {
             let written = Baseline::from_findings(&report.findings);
             written.save(file)?;
@@ -163,7 +158,7 @@ fn apply_baseline(
         _ => return Ok(()),
     };
     let mut outcome = baseline.apply(&mut report.findings, &file.display().to_string(), &scope);
-    if args.baseline.update_baseline && !outcome.stale.is_empty() {
+    if args.update_baseline && !outcome.stale.is_empty() {
         baseline.pruned(&outcome).save(file)?;
         outcome.pruned = true;
     }

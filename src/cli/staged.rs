@@ -7,8 +7,9 @@ use katscan::Scanner;
 use katscan::git::GitError;
 use katscan::staged::{self, StagedError, StagedOptions};
 
+use super::args::BaselineArgs;
 use super::args::StagedArgs;
-use super::scan::{Reporting, client_classifier, finish, use_color};
+use super::scan::{Reporting, apply_baseline, client_classifier, finish, load_baseline, use_color};
 use super::{ExitStatus, builtin_rules, config, print_error};
 
 pub fn run(args: &StagedArgs) -> ExitStatus {
@@ -46,6 +47,10 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         exclude_filter: config::exclude_filter(config.as_ref()),
     };
 
+    let Ok(baseline) = load_baseline(args.baseline.as_deref()) else {
+        return ExitStatus::Error;
+    };
+
     let started = Instant::now();
     let mut report = match staged::scan(&scanner, &options) {
         Ok(report) => report,
@@ -62,6 +67,17 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
     };
     if let Some(config) = &config {
         config::suppress_allowed_findings(&mut report, config);
+    }
+    let baseline_args = BaselineArgs {
+        baseline: args.baseline.clone(),
+        write_baseline: None,
+        update_baseline: args.update_baseline,
+    };
+    // Paths in a baseline are as `katscan scan` reports them from the top
+    // level; staged paths are relative to it too.
+    if let Err(error) = apply_baseline(&baseline_args, &[], baseline.as_ref(), &mut report) {
+        print_error(&error);
+        return ExitStatus::Error;
     }
     let reporting = Reporting {
         args: out,

@@ -365,3 +365,42 @@ fn staged_writes_extra_reports_like_scan() {
     let document: Value = serde_json::from_slice(&fs::read(&sarif).unwrap()).unwrap();
     assert_eq!(document["runs"][0]["results"][0]["ruleId"], "KAT001");
 }
+
+#[test]
+fn staged_honours_a_baseline_and_only_judges_staged_files_stale() {
+    let repo = git_repo();
+    let root = repo.path();
+    write(root, "old.js", format!("const k = '{}';\n", key()));
+    write(root, "legacy.js", format!("const k = '{}';\n", other_key()));
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "accepted findings"]);
+    let written = katscan()
+        .current_dir(root)
+        .args(["scan", "--write-baseline", "baseline.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&written), 0, "{}", stdout_and_stderr(&written));
+
+    // The accepted key moves down a line; a new file is clean.
+    write(
+        root,
+        "old.js",
+        format!("// moved\nconst k = '{}';\n", key()),
+    );
+    write(root, "new.js", "export {};\n");
+    git(root, &["add", "old.js", "new.js"]);
+    let output = staged(root, &["--baseline", "baseline.toml"]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    // legacy.js was not staged: its entry is unchecked, not stale.
+    assert!(
+        !stdout_and_stderr(&output).contains("stale"),
+        "{}",
+        stdout_and_stderr(&output)
+    );
+
+    // A new key in a staged file is still refused.
+    write(root, "new.js", format!("const n = '{}';\n", other_key()));
+    git(root, &["add", "new.js"]);
+    let output = staged(root, &["--baseline", "baseline.toml"]);
+    assert_eq!(exit_code(&output), 1, "{}", stdout_and_stderr(&output));
+}
