@@ -39,6 +39,30 @@ pub enum Command {
     },
     /// Write a commented starter .katscan.toml.
     Init(InitArgs),
+    /// List the files that ship to clients (and the server files carved out
+    /// of them), with the reason: what KAT002 and KAT004 go by.
+    Classify(ClassifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Files or directories to classify.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Also list files that are neither (a key there is KAT001).
+    #[arg(long)]
+    pub all: bool,
+
+    /// Do not honour .gitignore, .ignore, .katscanignore or git excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]

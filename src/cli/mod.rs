@@ -2,6 +2,7 @@
 //! terminal (colour, stderr, files); the library only returns data.
 
 mod args;
+mod classify;
 mod config;
 mod hook;
 mod init;
@@ -57,6 +58,7 @@ pub fn run() -> ExitStatus {
         Command::Rules(args) => rules::list(&args),
         Command::Explain { rule } => rules::explain(&rule),
         Command::Init(args) => init::run(&args),
+        Command::Classify(args) => classify::run(&args),
     }
 }
 

@@ -6,6 +6,7 @@ mod action;
 mod bad_input;
 mod baseline;
 mod build_output;
+mod classify;
 mod client_config;
 mod client_exposure;
 mod config;
