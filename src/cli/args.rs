@@ -33,10 +33,7 @@ pub enum Command {
     /// List the rules katscan runs.
     Rules(RulesArgs),
     /// Print the documentation of one rule, e.g. `katscan explain KAT001`.
-    Explain {
-        /// A rule id such as KAT001.
-        rule: String,
-    },
+    Explain(ExplainArgs),
     /// Write a commented starter .katscan.toml.
     Init(InitArgs),
     /// List the files that ship to clients (and the server files carved out
@@ -245,6 +242,20 @@ pub struct RulesArgs {
     /// Output format for the list.
     #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+
+    /// The rules as `.katscan.toml` leaves them: custom rules added,
+    /// disabled ones gone, levels overridden.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id such as KAT001 (custom rules from .katscan.toml too).
+    pub rule: String,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -56,7 +56,7 @@ pub fn run() -> ExitStatus {
         Command::Staged(args) => staged::run(&args),
         Command::InstallHook(args) => hook::run(&args),
         Command::Rules(args) => rules::list(&args),
-        Command::Explain { rule } => rules::explain(&rule),
+        Command::Explain(args) => rules::explain(&args),
         Command::Init(args) => init::run(&args),
         Command::Classify(args) => classify::run(&args),
     }

@@ -1,11 +1,13 @@
 //! `katscan rules` and `katscan explain`: the rule catalogue for people.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::args::{ListFormat, RulesArgs};
-use super::{ExitStatus, builtin_rules, print_error};
+use super::args::{ColorChoice, ConfigArgs, ExplainArgs, ListFormat, RulesArgs};
+use super::scan::use_color;
+use super::{ExitStatus, builtin_rules, config, print_error};
 use katscan::rules::{Detector, Example, Level, Rule, RuleSet};
 
 #[derive(Serialize)]
@@ -25,7 +27,7 @@ struct DetectorSummary<'a> {
 }
 
 pub fn list(args: &RulesArgs) -> ExitStatus {
-    let Some(rules) = builtin_rules() else {
+    let Some(rules) = configured_rules(&args.config) else {
         return ExitStatus::Error;
     };
     let mut out = io::stdout().lock();
@@ -77,8 +79,9 @@ fn write_table(out: &mut dyn Write, rules: &RuleSet) -> io::Result<()> {
     Ok(())
 }
 
-pub fn explain(id: &str) -> ExitStatus {
-    let Some(rules) = builtin_rules() else {
+pub fn explain(args: &ExplainArgs) -> ExitStatus {
+    let id = args.rule.as_str();
+    let Some(rules) = configured_rules(&args.config) else {
         return ExitStatus::Error;
     };
     let Some(rule) = rules.get(id) else {
@@ -90,6 +93,16 @@ pub fn explain(id: &str) -> ExitStatus {
         return ExitStatus::Error;
     };
     finish(write_explanation(&mut io::stdout().lock(), &rules, rule))
+}
+
+/// The built-in rules with the config of the current directory (or the one
+/// named) applied; `None` after printing why not.
+fn configured_rules(config_args: &ConfigArgs) -> Option<RuleSet> {
+    let mut rules = builtin_rules()?;
+    let here = [PathBuf::from(".")];
+    let color = use_color(ColorChoice::Auto);
+    config::load_for_scan(config_args, &here, &mut rules, false, color).ok()?;
+    Some(rules)
 }
 
 /// A rule's documentation as Markdown, in ruff's order: what it is, why it

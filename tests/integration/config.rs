@@ -407,3 +407,33 @@ fn init_writes_a_starter_that_loads_and_refuses_to_overwrite() {
     assert_eq!(exit_code(&output), 0);
     assert!(dir.path().join("src").join(CONFIG).is_file());
 }
+
+#[test]
+fn rules_and_explain_show_the_configured_rules() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        CONFIG,
+        format!("[rules]\ndisable = [\"CORS001\"]\n{CUSTOM_RULE}"),
+    );
+    let run = |args: &[&str]| {
+        let output = katscan()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            exit_code(&output),
+            0,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let list = run(&["rules"]);
+    assert!(list.contains("ACME001"), "{list}");
+    assert!(!list.contains("CORS001"), "{list}");
+    assert!(run(&["explain", "ACME001"]).starts_with("# ACME001"));
+    // --no-config shows the built-in catalogue.
+    assert!(run(&["rules", "--no-config"]).contains("CORS001"));
+}
