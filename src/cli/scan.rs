@@ -1,4 +1,5 @@
-//! `katscan scan`: validated arguments -> walk -> one reporter -> status.
+//! `katscan scan`: arguments and config -> walk -> suppressions and
+//! baseline -> the report (and any `--report` extras) -> exit status.
 
 use std::env;
 use std::fs::File;
