@@ -34,8 +34,7 @@ impl Reporter for MarkdownReporter {
 fn render(input: &ReportInput<'_>) -> String {
     let report = input.report;
     // Suppressed findings were accepted on purpose: counted, not listed.
-    let findings: Vec<Finding> = report.reported().cloned().collect();
-    let findings = findings.as_slice();
+    let findings: Vec<&Finding> = report.reported().collect();
     let mut md = String::new();
 
     let count = |level: Level| findings.iter().filter(|f| f.level == level).count();
@@ -90,7 +89,7 @@ fn render(input: &ReportInput<'_>) -> String {
         "\n### Findings by rule\n\n| rule | name | level | findings |\n|---|---|---|---:|\n",
     );
     let mut by_rule: BTreeMap<&str, (&Finding, usize)> = BTreeMap::new();
-    for finding in findings {
+    for finding in &findings {
         by_rule.entry(&finding.rule_id).or_insert((finding, 0)).1 += 1;
     }
     let mut rows: Vec<_> = by_rule.into_values().collect();
@@ -143,7 +142,7 @@ fn render(input: &ReportInput<'_>) -> String {
 
     md.push_str("\n### What to do\n\n");
     for (finding, _) in &rows {
-        let key_ids = key_ids_of(findings, &finding.rule_id);
+        let key_ids = key_ids_of(&findings, &finding.rule_id);
         let help = match input.rules.get(&finding.rule_id) {
             Some(rule) if key_ids.is_empty() => rule.help.clone(),
             Some(rule) => Rule::render(&rule.help, Some(&key_ids.join("`, `")), None),
@@ -182,7 +181,7 @@ fn inline(text: &str) -> String {
 
 /// The distinct public ids of the keys a rule found, in order of first
 /// appearance: the keys to revoke. Ids are `[A-Za-z0-9]`, safe in Markdown.
-fn key_ids_of<'f>(findings: &'f [Finding], rule_id: &str) -> Vec<&'f str> {
+fn key_ids_of<'f>(findings: &[&'f Finding], rule_id: &str) -> Vec<&'f str> {
     let mut ids: Vec<&str> = Vec::new();
     for id in findings
         .iter()
