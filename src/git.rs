@@ -227,9 +227,23 @@ pub fn tracked_but_ignored(dir: &Path) -> Option<Vec<PathBuf>> {
             .stdout
             .split(|&b| b == 0)
             .filter(|path| !path.is_empty())
-            .map(|path| PathBuf::from(String::from_utf8_lossy(path).into_owned()))
+            .map(path_from_git)
             .collect(),
     )
+}
+
+/// A path as git prints it with `-z`: raw bytes. On Unix every byte
+/// string is a path, so a file named in Latin-1 is still found; elsewhere
+/// git's paths are UTF-8.
+#[cfg(unix)]
+fn path_from_git(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_git(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
 fn git_command<I, S>(dir: &Path, args: I) -> Command

@@ -189,6 +189,16 @@ impl ClientRules {
                     source_name: source_name.into(),
                     message: e.to_string(),
                 })?;
+            if let Some(bad) = file
+                .build_output
+                .iter()
+                .find(|dir| dir.trim_matches('/').is_empty() || dir.contains(".."))
+            {
+                return Err(ClientError::Inconsistent {
+                    source_name: source_name.into(),
+                    message: format!("`{bad}` is not a build-output directory below a root"),
+                });
+            }
             build_output.extend(file.build_output);
             for project in file.projects {
                 if projects.iter().any(|p| p.kind == project.kind) {
@@ -646,6 +656,11 @@ mod tests {
         assert!(matches!(
             ClientRules::from_sources([("t.toml", bad_glob)]),
             Err(ClientError::BadGlob { .. })
+        ));
+        let empty_dir = "build_output = [\"\"]\n";
+        assert!(matches!(
+            ClientRules::from_sources([("t.toml", empty_dir)]),
+            Err(ClientError::Inconsistent { .. })
         ));
         let no_matcher = "[[files]]\nside = \"client\"\nreason = \"r\"\n";
         assert!(ClientRules::from_sources([("t.toml", no_matcher)]).is_err());

@@ -147,3 +147,33 @@ fn tracked_files_are_scanned_even_when_gitignore_lists_them() {
     assert_eq!(locations(&document), expected(&[("app/.env", 1, "KAT001")]));
     assert_eq!(document["summary"]["files_scanned"], 1);
 }
+
+/// git prints raw bytes: a tracked, ignored file whose name is not UTF-8
+/// is still read, not silently dropped.
+#[cfg(unix)]
+#[test]
+fn tracked_ignored_files_with_non_utf8_names_are_scanned() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t.invalid"])
+            .args(args)
+            .current_dir(root)
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "git {args:?} failed");
+    };
+    git(&["init", "--quiet"]);
+    let name = OsStr::from_bytes(b"caf\xe9.env");
+    std::fs::write(root.join(name), format!("K={}\n", key())).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "--no-gpg-sign", "-m", "init"]);
+    write(root, ".gitignore", "*.env\n");
+
+    let (document, code) = scan_json(root, &[]);
+    assert_eq!(document["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(code, 1);
+}
