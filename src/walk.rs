@@ -261,7 +261,8 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
         let git = options
             .respect_ignore_files
             .then(|| scope.spawn(|| tracked_but_ignored(&paths)));
-        let first = build_walker(options, &paths, Pass::Everything { build_output })?;
+        let first =
+            walk_builder(options, &paths, Pass::Everything { build_output })?.build_parallel();
         first.visit(&mut VisitorBuilder {
             scanner,
             options,
@@ -272,7 +273,8 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
             // Each root once more, ignore files aside, for the build-output
             // directories the first walk left to this one.
             for root in &paths {
-                let walker = build_walker(options, std::slice::from_ref(root), Pass::BuildOutput)?;
+                let walker = walk_builder(options, std::slice::from_ref(root), Pass::BuildOutput)?
+                    .build_parallel();
                 walker.visit(&mut VisitorBuilder {
                     scanner,
                     options,
@@ -329,17 +331,7 @@ fn not_otherwise_excluded(
     options: &WalkOptions,
     tracked: Vec<(PathBuf, PathBuf)>,
 ) -> Result<Vec<PathBuf>, WalkError> {
-    let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut excluder = Excluder::new(ExcludeOptions {
-        ignore_files: true,
-        git_ignore_files: false,
-        excludes: options.excludes.clone(),
-        exclude_root,
-    })
-    .map_err(|e| WalkError::BadExclude {
-        glob: options.excludes.join(", "),
-        message: e.to_string(),
-    })?;
+    let mut excluder = PathExcluder::new(options, true, false)?;
     Ok(tracked
         .into_iter()
         .filter(|(_, relative)| {
@@ -348,13 +340,14 @@ fn not_otherwise_excluded(
         })
         .map(|(root, relative)| root.join(relative))
         .filter(|path| {
-            // A deleted file, a symlink or a directory is nothing to read.
-            path.symlink_metadata().is_ok_and(|m| m.is_file())
-                && !options
-                    .exclude_filter
-                    .as_ref()
-                    .is_some_and(|filter| filter.excludes(path, false))
-                && !excluder.is_excluded(path, false)
+            // A file deleted from the work tree, a symlink or a directory is
+            // nothing to read; one that cannot even be looked at is kept,
+            // so reading it records why it was not scanned.
+            let readable = match path.symlink_metadata() {
+                Ok(metadata) => metadata.is_file(),
+                Err(error) => error.kind() != io::ErrorKind::NotFound,
+            };
+            readable && !excluder.is_excluded(path, false)
         })
         .collect())
 }
@@ -363,30 +356,57 @@ fn not_otherwise_excluded(
 /// caller's filter (config excludes) covers (`--force-exclude`), judged as
 /// a walk from their parent would.
 fn not_excluded(options: &WalkOptions) -> Result<Vec<PathBuf>, WalkError> {
-    let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut excluder = Excluder::new(ExcludeOptions {
-        ignore_files: options.respect_ignore_files,
-        git_ignore_files: options.respect_ignore_files,
-        excludes: options.excludes.clone(),
-        exclude_root,
-    })
-    .map_err(|e| WalkError::BadExclude {
-        glob: options.excludes.join(", "),
-        message: e.to_string(),
-    })?;
+    let respect = options.respect_ignore_files;
+    let mut excluder = PathExcluder::new(options, respect, respect)?;
     Ok(options
         .paths
         .iter()
         .filter(|path| {
             let is_dir = path.metadata().is_ok_and(|m| m.is_dir());
-            let by_caller = options
-                .exclude_filter
-                .as_ref()
-                .is_some_and(|filter| filter.excludes(path, is_dir));
-            !by_caller && !excluder.is_excluded(path, is_dir)
+            !excluder.is_excluded(path, is_dir)
         })
         .cloned()
         .collect())
+}
+
+/// Exclusion of paths a walk does not reach: ignore files as the walk
+/// reads them (`git_ignore_files` false sets `.gitignore` and git's
+/// excludes aside), `--exclude`, and the caller's filter (config excludes).
+struct PathExcluder<'o> {
+    options: &'o WalkOptions,
+    ignore_files: Excluder,
+}
+
+impl<'o> PathExcluder<'o> {
+    fn new(
+        options: &'o WalkOptions,
+        ignore_files: bool,
+        git_ignore_files: bool,
+    ) -> Result<Self, WalkError> {
+        let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let excluder = Excluder::new(ExcludeOptions {
+            ignore_files,
+            git_ignore_files,
+            excludes: options.excludes.clone(),
+            exclude_root,
+        })
+        .map_err(|e| WalkError::BadExclude {
+            glob: options.excludes.join(", "),
+            message: e.to_string(),
+        })?;
+        Ok(PathExcluder {
+            options,
+            ignore_files: excluder,
+        })
+    }
+
+    fn is_excluded(&mut self, path: &Path, is_dir: bool) -> bool {
+        self.options
+            .exclude_filter
+            .as_ref()
+            .is_some_and(|filter| filter.excludes(path, is_dir))
+            || self.ignore_files.is_excluded(path, is_dir)
+    }
 }
 
 /// What one walk covers.
@@ -416,7 +436,10 @@ fn in_build_output(relative: &Path, build_output: &[String], below: bool) -> boo
     let components: Vec<&std::ffi::OsStr> = relative.iter().collect();
     build_output.iter().any(|dir| {
         let wanted: Vec<&std::ffi::OsStr> = Path::new(dir).iter().collect();
-        if below {
+        if wanted.is_empty() {
+            // An empty name names no directory (and `windows(0)` panics).
+            false
+        } else if below {
             components
                 .windows(wanted.len())
                 .take(components.len().saturating_sub(wanted.len()))
@@ -427,11 +450,24 @@ fn in_build_output(relative: &Path, build_output: &[String], below: bool) -> boo
     })
 }
 
-fn build_walker(
+/// Every file a scan with `options` would visit, one thread, in path
+/// order (for listings such as `katscan classify`; scans walk in parallel).
+/// Build output is left as ignore files leave it.
+pub fn files_in_order(options: &WalkOptions) -> Result<ignore::Walk, WalkError> {
+    let roots = if options.force_exclude {
+        not_excluded(options)?
+    } else {
+        options.paths.clone()
+    };
+    let mut builder = walk_builder(options, &roots, Pass::Everything { build_output: &[] })?;
+    Ok(builder.sort_by_file_path(|a, b| a.cmp(b)).build())
+}
+
+fn walk_builder(
     options: &WalkOptions,
     roots: &[PathBuf],
     pass: Pass<'_>,
-) -> Result<ignore::WalkParallel, WalkError> {
+) -> Result<WalkBuilder, WalkError> {
     let (first, rest) = match roots.split_first() {
         Some(split) => split,
         None => (&PathBuf::from("."), &[][..]),
@@ -498,7 +534,7 @@ fn build_walker(
         })?;
         builder.overrides(overrides);
     }
-    Ok(builder.build_parallel())
+    Ok(builder)
 }
 
 /// `path` relative to the root it was found under.

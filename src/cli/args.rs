@@ -37,7 +37,8 @@ pub enum Command {
     /// Write a commented starter .katscan.toml.
     Init(InitArgs),
     /// List the files that ship to clients (and the server files carved out
-    /// of them), with the reason: what KAT002 and KAT004 go by.
+    /// of them), with the reason: what KAT002 and KAT004 go by. Exit status
+    /// 2 when some directory could not be read.
     Classify(ClassifyArgs),
 }
 

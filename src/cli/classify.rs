@@ -6,9 +6,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 
-use ignore::WalkBuilder;
 use katscan::client::{Region, Side, Verdict};
-use katscan::walk::{IGNORE_FILE_NAME, display_path};
+use katscan::walk::{self, WalkOptions, display_path};
 use serde::Serialize;
 
 use super::args::{ClassifyArgs, ListFormat};
@@ -51,25 +50,33 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
         return ExitStatus::Error;
     };
 
-    let mut walk = WalkBuilder::new(&args.paths[0]);
-    for path in &args.paths[1..] {
-        walk.add(path);
-    }
-    let respect = !args.no_ignore;
-    walk.hidden(false)
-        .parents(respect)
-        .ignore(respect)
-        .git_ignore(respect)
-        .git_global(respect)
-        .git_exclude(respect)
-        .filter_entry(|entry| entry.depth() == 0 || entry.file_name() != ".git")
-        .sort_by_file_path(|a, b| a.cmp(b));
-    if respect {
-        walk.add_custom_ignore_filename(IGNORE_FILE_NAME);
-    }
+    // Listed as a scan walks: ignore files, config excludes, hidden files.
+    let options = WalkOptions {
+        paths: args.paths.clone(),
+        respect_ignore_files: !args.no_ignore,
+        exclude_filter: config::exclude_filter(config.as_ref()),
+        ..WalkOptions::default()
+    };
+    let files = match walk::files_in_order(&options) {
+        Ok(files) => files,
+        Err(error) => {
+            print_error(&error);
+            return ExitStatus::Error;
+        }
+    };
 
     let mut rows = Vec::new();
-    for entry in walk.build().flatten() {
+    let mut unreadable = false;
+    for entry in files {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                // A directory that cannot be listed is not silently absent.
+                eprintln!("katscan: warning: {error}");
+                unreadable = true;
+                continue;
+            }
+        };
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
@@ -94,6 +101,7 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
             print_error(&format!("cannot write the list: {error}"));
             ExitStatus::Error
         }
+        _ if unreadable => ExitStatus::Error,
         _ => ExitStatus::Success,
     }
 }
