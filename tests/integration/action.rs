@@ -14,16 +14,10 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{KEY_ID, SECRET, exit_code, katscan, planted_key, repo_root};
+use crate::support::{KEY_ID, SECRET, exit_code, katscan, planted_key, repo_root, schema_file};
 
 // ---------------------------------------------------------------------------
 // Definitions: action.yml and .pre-commit-hooks.yaml
-
-fn schemas_dir() -> PathBuf {
-    std::env::var_os("KATSCAN_SCHEMAS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/schemas"))
-}
 
 fn yaml_file(name: &str) -> Value {
     let path = repo_root().join(name);
@@ -32,7 +26,7 @@ fn yaml_file(name: &str) -> Value {
 }
 
 fn assert_valid(schema_name: &str, document: &Value) {
-    let schema_file = schemas_dir().join(schema_name);
+    let schema_file = schema_file(schema_name);
     let schema: Value =
         serde_json::from_str(&fs::read_to_string(&schema_file).unwrap_or_else(|e| {
             panic!(

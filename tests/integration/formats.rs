@@ -9,7 +9,7 @@ use tempfile::TempDir;
 
 use crate::support::{
     KEY_ID, OTHER_KEY_ID, OTHER_SECRET, SECRET, exit_code, katscan, key, other_key, repo_root,
-    scan_json, stdout_and_stderr,
+    scan_json, schema_file, stdout_and_stderr,
 };
 
 /// A small tree with two keys on one line (so masking must cover both)
@@ -247,10 +247,7 @@ fn github_annotations_use_workflow_commands_with_escaping() {
 }
 
 fn schema_path() -> PathBuf {
-    let dir = std::env::var_os("KATSCAN_SCHEMAS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/schemas"));
-    dir.join("sarif-schema-2.1.0.json")
+    schema_file("sarif-schema-2.1.0.json")
 }
 
 fn sarif_of(dir: &Path) -> Value {

@@ -45,6 +45,15 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A JSON schema the tests validate against: the copies in
+/// `tests/schemas/`, or `KATSCAN_SCHEMAS_DIR` when set.
+pub fn schema_file(name: &str) -> PathBuf {
+    std::env::var_os("KATSCAN_SCHEMAS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("tests/schemas"))
+        .join(name)
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("fixtures").join(name)
 }

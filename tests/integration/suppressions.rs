@@ -9,7 +9,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::support::{
-    OTHER_SECRET, SECRET, exit_code, katscan, key, other_key, repo_root, scan_json,
+    OTHER_SECRET, SECRET, exit_code, katscan, key, other_key, repo_root, scan_json, schema_file,
     stdout_and_stderr, write,
 };
 
@@ -287,10 +287,7 @@ fn json_with_suppressions_matches_its_schema() {
 }
 
 fn sarif_schema() -> PathBuf {
-    std::env::var_os("KATSCAN_SCHEMAS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/schemas"))
-        .join("sarif-schema-2.1.0.json")
+    schema_file("sarif-schema-2.1.0.json")
 }
 
 #[test]
