@@ -16,6 +16,10 @@
 //! `--force-exclude`) are checked against ignore files by [`exclude`].
 //! Findings can be suppressed in the source ([`suppress`]) or by a
 //! [`baseline`] file; suppressed findings are kept and marked, not dropped.
+//!
+//! Whatever produced it, text leaves katscan through [`output`], which masks
+//! every key-shaped token ([`redact`]) and lets no control sequence or
+//! forged workflow command through.
 
 pub mod baseline;
 pub mod client;
@@ -26,7 +30,9 @@ pub mod exclude;
 pub mod finding;
 pub mod git;
 pub mod location;
+pub mod output;
 pub mod prefilter;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scanner;

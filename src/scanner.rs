@@ -17,6 +17,7 @@ use crate::comments::{self, CommentLexer};
 use crate::finding::{Finding, Suppression, fingerprint};
 use crate::location::LineIndex;
 use crate::prefilter::Prefilter;
+use crate::redact;
 use crate::rules::{Condition, Detector, Rule, RuleSet, Scope};
 use crate::snippet::{self, Masks};
 use crate::suppress::Directives;
@@ -111,11 +112,17 @@ impl<'r> Scanner<'r> {
         if matches.is_empty() {
             return Vec::new();
         }
-        // Every secret any detector saw is masked wherever it shows, also
-        // when its own match is filtered out below or when another rule's
-        // span (a multi-line CORS construct) covers it.
+        // Every secret is masked wherever it shows: any key-shaped token in
+        // the file, whether or not a key rule ran or kept it (a CORS
+        // snippet or `match` can cover one, and a crop can cut a token so
+        // that the output gate no longer sees its prefix), and every secret
+        // a detector's `secret` group saw.
         let masks = if self.redact {
-            Masks::new(matches.iter().filter_map(|m| m.secret.clone()))
+            Masks::new(
+                redact::secret_ranges(source)
+                    .into_iter()
+                    .chain(matches.iter().filter_map(|m| m.secret.clone())),
+            )
         } else {
             Masks::default()
         };

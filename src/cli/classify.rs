@@ -3,7 +3,7 @@
 //! depends on it.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use katscan::client::{Region, Side, Verdict};
@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use super::args::{ClassifyArgs, ListFormat};
 use super::scan::{client_classifier, use_color};
-use super::{ExitStatus, builtin_rules, config, print_error};
+use super::{ExitStatus, builtin_rules, config, print_error, terminal};
+use katscan::output::neutralise;
 
 /// Content markers (`"use client"`) sit at the top of a file.
 const HEAD_BYTES: u64 = 4096;
@@ -72,7 +73,7 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
             Ok(entry) => entry,
             Err(error) => {
                 // A directory that cannot be listed is not silently absent.
-                eprintln!("katscan: warning: {error}");
+                terminal::say!("katscan: warning: {}", neutralise(&error.to_string()));
                 unreadable = true;
                 continue;
             }
@@ -89,14 +90,14 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
         rows.push(row(shown, verdict));
     }
 
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = terminal::stdout(false);
     let written = match args.format {
         ListFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
         ListFormat::Text => rows.iter().try_for_each(|row| write_text(&mut out, row)),
     };
-    match written.and_then(|()| out.flush()) {
+    match written.and_then(|()| out.finish()) {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
             print_error(&format!("cannot write the list: {error}"));
             ExitStatus::Error
@@ -145,7 +146,13 @@ fn write_text(out: &mut dyn Write, row: &Row) -> io::Result<()> {
         ""
     };
     match &row.reason {
-        Some(reason) => writeln!(out, "{:<6}  {}{part}  ({reason})", row.side, row.path),
-        None => writeln!(out, "{:<6}  {}", row.side, row.path),
+        Some(reason) => writeln!(
+            out,
+            "{:<6}  {}{part}  ({})",
+            row.side,
+            neutralise(&row.path),
+            neutralise(reason)
+        ),
+        None => writeln!(out, "{:<6}  {}", row.side, neutralise(&row.path)),
     }
 }

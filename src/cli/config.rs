@@ -2,16 +2,18 @@
 //! discovery), rendering its errors, and applying it to a scan.
 
 use std::env;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use katscan::RuleSet;
 use katscan::config::{self, Config, ConfigError};
 use katscan::finding::Suppression;
+use katscan::output::neutralise;
 use katscan::walk::{ExcludeFilter, ScanReport};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use super::args::ConfigArgs;
+use super::terminal;
 
 /// Finds and loads the config for a scan of `paths` and applies it to
 /// `rules`. `Err` means a diagnostic was printed and the scan must stop
@@ -25,7 +27,7 @@ pub fn load_for_scan(
 ) -> Result<Option<Config>, ()> {
     let Some(path) = config_path(args, paths) else {
         if verbose {
-            eprintln!("katscan: no config file");
+            terminal::say!("katscan: no config file");
         }
         return Ok(None);
     };
@@ -36,7 +38,10 @@ pub fn load_for_scan(
     match loaded {
         Ok(config) => {
             if verbose {
-                eprintln!("katscan: using config {}", config.path.display());
+                terminal::say!(
+                    "katscan: using config {}",
+                    neutralise(&config.path.display().to_string())
+                );
             }
             Ok(Some(config))
         }
@@ -98,5 +103,8 @@ fn print_config_error(error: &ConfigError, color: bool) {
     if handler.render_report(&mut rendered, error).is_err() {
         rendered = format!("katscan: error: {error}\n");
     }
-    let _ = io::stderr().lock().write_all(rendered.as_bytes());
+    let mut stderr = terminal::stderr(color);
+    let _ = stderr
+        .write_all(rendered.as_bytes())
+        .and_then(|()| stderr.finish());
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use katscan::git::Repository;
 
 use super::args::InstallHookArgs;
-use super::{ExitStatus, print_error};
+use super::{ExitStatus, print_error, terminal};
 
 /// Identifies a hook file as katscan's own, so re-installing and
 /// uninstalling never touch someone else's hook.
@@ -35,7 +35,7 @@ exec katscan staged
 pub fn run(args: &InstallHookArgs) -> ExitStatus {
     match install(args) {
         Ok(message) => {
-            eprintln!("katscan: {message}");
+            terminal::say!("katscan: {}", katscan::output::neutralise(&message));
             ExitStatus::Success
         }
         Err(message) => {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use katscan::config::{FILE_NAME, STARTER};
 
 use super::args::InitArgs;
-use super::{ExitStatus, print_error};
+use super::{ExitStatus, print_error, terminal};
 
 pub fn run(args: &InitArgs) -> ExitStatus {
     if !args.path.is_dir() {
@@ -32,7 +32,10 @@ pub fn run(args: &InitArgs) -> ExitStatus {
     };
     match written {
         Ok(()) => {
-            eprintln!("katscan: wrote {shown}; every option in it is commented out");
+            terminal::say!(
+                "katscan: wrote {}; every option in it is commented out",
+                katscan::output::neutralise(&shown)
+            );
             ExitStatus::Success
         }
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {

@@ -9,11 +9,14 @@ mod init;
 mod rules;
 mod scan;
 mod staged;
+mod terminal;
 
 use std::fmt::Display;
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use katscan::output::neutralise;
 
 use args::{Cli, Command};
 
@@ -42,8 +45,21 @@ pub fn run() -> ExitStatus {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            // --help and --version are "errors" to clap that go to stdout.
-            let _ = error.print();
+            // --help and --version are "errors" to clap that go to stdout;
+            // a usage error may quote an argument, so it passes the gate.
+            let rendered = error.render().to_string();
+            let written = if error.use_stderr() {
+                let mut stderr = terminal::stderr(false);
+                stderr
+                    .write_all(rendered.as_bytes())
+                    .and_then(|()| stderr.finish())
+            } else {
+                let mut stdout = terminal::stdout(false);
+                stdout
+                    .write_all(rendered.as_bytes())
+                    .and_then(|()| stdout.finish())
+            };
+            drop(written);
             return if error.use_stderr() {
                 ExitStatus::Error
             } else {
@@ -70,7 +86,8 @@ pub fn builtin_rules() -> Option<katscan::RuleSet> {
         .ok()
 }
 
-/// Prints an error that stops katscan.
+/// Prints an error that stops katscan, on one line: a path or value it
+/// quotes cannot start a line of its own.
 pub fn print_error(error: &dyn Display) {
-    eprintln!("katscan: error: {error}");
+    terminal::say!("katscan: error: {}", neutralise(&error.to_string()));
 }

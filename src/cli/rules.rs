@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::args::{ColorChoice, ConfigArgs, ExplainArgs, ListFormat, RulesArgs};
 use super::scan::use_color;
-use super::{ExitStatus, builtin_rules, config, print_error};
+use super::{ExitStatus, builtin_rules, config, print_error, terminal};
 use katscan::rules::{Detector, Example, Level, Rule, RuleSet};
 
 #[derive(Serialize)]
@@ -30,7 +30,7 @@ pub fn list(args: &RulesArgs) -> ExitStatus {
     let Some(rules) = configured_rules(&args.config) else {
         return ExitStatus::Error;
     };
-    let mut out = io::stdout().lock();
+    let mut out = terminal::stdout(false);
     let written = match args.format {
         ListFormat::Text => write_table(&mut out, &rules),
         ListFormat::Json => {
@@ -56,7 +56,7 @@ pub fn list(args: &RulesArgs) -> ExitStatus {
                 .and_then(|()| writeln!(out))
         }
     };
-    finish(written)
+    finish(written.and_then(|()| out.finish()))
 }
 
 fn write_table(out: &mut dyn Write, rules: &RuleSet) -> io::Result<()> {
@@ -92,7 +92,9 @@ pub fn explain(args: &ExplainArgs) -> ExitStatus {
         ));
         return ExitStatus::Error;
     };
-    finish(write_explanation(&mut io::stdout().lock(), &rules, rule))
+    let mut out = terminal::stdout(false);
+    let written = write_explanation(&mut out, &rules, rule);
+    finish(written.and_then(|()| out.finish()))
 }
 
 /// The built-in rules with the config of the current directory (or the one

@@ -2,14 +2,14 @@
 //! baseline -> the report (and any `--report` extras) -> exit status.
 
 use std::env;
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use katscan::baseline::{Baseline, BaselineError, Scope};
 use katscan::client::Classifier;
 use katscan::config::Config;
+use katscan::output::neutralise;
 use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, MarkdownReporter, ReportInput, Reporter,
     SarifReporter, write_summary,
@@ -18,13 +18,16 @@ use katscan::walk::{self, ScanReport, WalkOptions};
 use katscan::{Level, RuleSet, Scanner};
 
 use super::args::{BaselineArgs, ColorChoice, FailOn, Format, ReportArgs, ReportTarget, ScanArgs};
-use super::{ExitStatus, builtin_rules, config, print_error};
+use super::{ExitStatus, builtin_rules, config, print_error, terminal};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
     let Some(mut rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
     let out = &args.reporting;
+    if out.no_redact {
+        terminal::stop_redacting();
+    }
     let color = use_color(out.color);
     let Ok(config) =
         config::load_for_scan(&args.config, &args.paths, &mut rules, out.verbose, color)
@@ -109,7 +112,8 @@ pub fn finish(
     }
     // The summary is for the person at the terminal; a failure to print it
     // must not change what the report and exit status say.
-    let _ = write_summary(&mut io::stderr().lock(), &input);
+    let mut stderr = terminal::stderr(false);
+    let _ = write_summary(&mut stderr, &input).and_then(|()| stderr.finish());
     status(report, reporting.args.fail_on)
 }
 
@@ -174,7 +178,7 @@ fn print_baseline(report: &ScanReport, written: bool) {
     let Some(baseline) = &report.baseline else {
         return;
     };
-    let mut stderr = io::stderr().lock();
+    let mut stderr = terminal::stderr(false);
     if written {
         let _ = writeln!(
             stderr,
@@ -183,7 +187,7 @@ fn print_baseline(report: &ScanReport, written: bool) {
                 1 => "1 finding".to_string(),
                 n => format!("{n} findings"),
             },
-            baseline.file
+            neutralise(&baseline.file)
         );
     }
     for entry in &baseline.stale {
@@ -200,37 +204,45 @@ fn print_baseline(report: &ScanReport, written: bool) {
         let _ = writeln!(
             stderr,
             "katscan: warning: baseline {}: {what} {} {} {}{times} matches no finding",
-            baseline.file, entry.rule_id, entry.path, entry.fingerprint
+            neutralise(&baseline.file),
+            neutralise(&entry.rule_id),
+            neutralise(&entry.path),
+            neutralise(&entry.fingerprint)
         );
     }
     if !baseline.stale.is_empty() && !baseline.pruned {
         let _ = writeln!(
             stderr,
             "katscan: prune stale entries with --baseline {} --update-baseline",
-            baseline.file
+            neutralise(&baseline.file)
         );
     }
+    let _ = stderr.finish();
 }
 
 /// Unreadable files are always reported (the scan is incomplete); expected
 /// skips such as binaries only with `--verbose`.
 fn print_skipped(report: &ScanReport, verbose: bool) {
-    let mut stderr = io::stderr().lock();
+    let mut stderr = terminal::stderr(false);
     for skipped in &report.skipped {
         if skipped.reason.is_error() {
             let _ = writeln!(
                 stderr,
                 "katscan: warning: {}: could not be read: {}",
-                skipped.path, skipped.detail
+                neutralise(&skipped.path),
+                neutralise(&skipped.detail)
             );
         } else if verbose {
             let _ = writeln!(
                 stderr,
                 "katscan: skipped {}: {} ({})",
-                skipped.path, skipped.reason, skipped.detail
+                neutralise(&skipped.path),
+                skipped.reason,
+                neutralise(&skipped.detail)
             );
         }
     }
+    let _ = stderr.finish();
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -243,17 +255,19 @@ enum OutputError {
 
 fn write_report(args: &ReportArgs, input: &ReportInput<'_>) -> Result<(), OutputError> {
     let to_file = args.output.is_some();
-    let reporter = reporter_for(args.format, !to_file && use_color(args.color));
+    let color = !to_file && use_color(args.color);
+    let reporter = reporter_for(args.format, color);
 
     if let Some(path) = &args.output {
-        return write_to_file(reporter.as_ref(), path, input);
+        return write_to_file(reporter.as_ref(), args.format, path, input);
     }
 
     let written = if args.format == Format::Human {
-        reporter.write(&mut io::stderr().lock(), input)
+        let mut out = terminal::stderr(color);
+        reporter.write(&mut out, input).and_then(|()| out.finish())
     } else {
-        let mut out = BufWriter::new(io::stdout().lock());
-        reporter.write(&mut out, input).and_then(|()| out.flush())
+        let mut out = terminal::stdout(args.format == Format::Github);
+        reporter.write(&mut out, input).and_then(|()| out.finish())
     };
     match written {
         // A closed pipe (`katscan scan -f json | head`) is the reader's choice.
@@ -271,6 +285,7 @@ fn write_extra_reports(
     for target in targets {
         write_to_file(
             reporter_for(target.format, false).as_ref(),
+            target.format,
             &target.path,
             input,
         )?;
@@ -293,6 +308,7 @@ fn reporter_for(format: Format, color: bool) -> Box<dyn Reporter> {
 
 fn write_to_file(
     reporter: &dyn Reporter,
+    format: Format,
     path: &Path,
     input: &ReportInput<'_>,
 ) -> Result<(), OutputError> {
@@ -300,10 +316,9 @@ fn write_to_file(
         path: path.display().to_string(),
         source,
     };
-    let file = File::create(path).map_err(file_error)?;
-    let mut out = BufWriter::new(file);
+    let mut out = terminal::file(path, format == Format::Github).map_err(file_error)?;
     reporter.write(&mut out, input).map_err(file_error)?;
-    out.flush().map_err(file_error)
+    out.finish().map_err(file_error)
 }
 
 pub fn use_color(choice: ColorChoice) -> bool {
@@ -311,7 +326,7 @@ pub fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            io::stderr().is_terminal() && env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            terminal::stderr_is_terminal() && env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     }
 }

@@ -10,7 +10,7 @@ use katscan::staged::{self, StagedError, StagedOptions};
 use super::args::BaselineArgs;
 use super::args::StagedArgs;
 use super::scan::{Reporting, apply_baseline, client_classifier, finish, load_baseline, use_color};
-use super::{ExitStatus, builtin_rules, config, print_error};
+use super::{ExitStatus, builtin_rules, config, print_error, terminal};
 
 pub fn run(args: &StagedArgs) -> ExitStatus {
     let Some(mut rules) = builtin_rules() else {
@@ -25,6 +25,9 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
     };
     // The same config a `katscan scan` from here would use.
     let out = &args.reporting;
+    if out.no_redact {
+        terminal::stop_redacting();
+    }
     let color = use_color(out.color);
     let Ok(config) = config::load_for_scan(
         &args.config,

@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use super::{ReportInput, Reporter};
+use crate::output::neutralise_lines;
 use crate::rules::Level;
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -52,12 +53,13 @@ impl Reporter for GithubReporter {
     }
 }
 
-/// Escaping for the message after `::`.
+/// Escaping for the message after `::`: the runner's own escapes for `%`,
+/// CR and LF, and every other control or bidirectional character made
+/// visible ([`neutralise_lines`]), so the value cannot end the command or
+/// smuggle a terminal sequence into the log.
 pub fn escape_data(value: &str) -> String {
-    value
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let runner_escaped = value.replace('%', "%25").replace('\r', "%0D");
+    neutralise_lines(&runner_escaped).replace('\n', "%0A")
 }
 
 /// Escaping for `key=value` properties.
@@ -75,5 +77,11 @@ mod tests {
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
         // Escaping `%` first keeps already-escaped-looking text intact.
         assert_eq!(escape_data("%0A"), "%250A");
+        // Other control and bidirectional characters are shown, not sent.
+        assert_eq!(
+            escape_data("a\u{1b}[31m\u{7}\u{202e}b\tc"),
+            "a\\u{1b}[31m\\u{7}\\u{202e}b\tc"
+        );
+        assert_eq!(escape_property("x\u{85}y"), "x\\u{85}y");
     }
 }

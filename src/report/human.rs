@@ -15,6 +15,7 @@ use miette::{
 
 use super::{ReportInput, Reporter};
 use crate::finding::Finding;
+use crate::output::{neutralise, neutralise_lines};
 use crate::rules::Level;
 
 /// Renders findings for a person.
@@ -68,6 +69,7 @@ impl Reporter for HumanReporter {
 /// A finding as miette wants it.
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
+    message: String,
     code: String,
     label: String,
     help: String,
@@ -79,18 +81,24 @@ impl<'a> FindingDiagnostic<'a> {
         let label = input
             .rules
             .get(&finding.rule_id)
-            .map_or_else(|| finding.rule_name.clone(), |rule| rule.summary.clone());
+            .map_or(finding.rule_name.as_str(), |rule| rule.summary.as_str());
+        // Every string shown is neutralised: paths and matched text come
+        // from the repository, and so can rule text (custom rules in a
+        // repository's .katscan.toml). The snippet already is.
         FindingDiagnostic {
             finding,
-            code: format!("{}({})", finding.rule_id, finding.rule_name),
-            label,
+            message: neutralise(&finding.message).into_owned(),
+            code: neutralise(&format!("{}({})", finding.rule_id, finding.rule_name)).into_owned(),
+            label: neutralise(label).into_owned(),
             // Paragraphs arrive joined (rules are reflowed at load), so
             // miette wraps prose to the width and code blocks keep their lines.
-            help: finding.help.clone(),
+            help: neutralise_lines(&finding.help).into_owned(),
             source: SnippetSource {
                 name: format!(
                     "{}:{}:{}",
-                    finding.path, finding.start.line, finding.start.column
+                    neutralise(&finding.path),
+                    finding.start.line,
+                    finding.start.column
                 ),
                 text: &finding.snippet.text,
                 first_line: finding.snippet.first_line,
@@ -109,7 +117,7 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 

@@ -15,6 +15,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::output::neutralise;
+
 pub use detector::{Condition, ConditionSpec, Detector, DetectorSpec, Scope};
 pub use filter::{FilterSpec, PlaceholderFilter};
 
@@ -243,13 +245,17 @@ impl Rule {
 
     /// Fills the `{key_id}` and `{reason}` (why a file ships to clients)
     /// placeholders of a message or help template.
+    ///
+    /// What is filled in comes from the scanned file (a custom rule's
+    /// `key_id` group can capture anything), so it is made one line
+    /// ([`neutralise`]) before it joins the message.
     pub fn render(template: &str, key_id: Option<&str>, reason: Option<&str>) -> String {
         let mut text = template.to_string();
         if let Some(key_id) = key_id {
-            text = text.replace("{key_id}", key_id);
+            text = text.replace("{key_id}", &neutralise(key_id));
         }
         if let Some(reason) = reason {
-            text = text.replace("{reason}", reason);
+            text = text.replace("{reason}", &neutralise(reason));
         }
         text
     }
@@ -266,7 +272,7 @@ impl Rule {
         reason: Option<&str>,
         matched: &str,
     ) -> String {
-        Self::render(template, key_id, reason).replace("{finding}", matched)
+        Self::render(template, key_id, reason).replace("{finding}", &neutralise(matched))
     }
 }
 

@@ -1,0 +1,68 @@
+//! The only place the CLI opens stdout, stderr and report files: each comes
+//! wrapped in [`katscan::output::Guarded`], so nothing katscan prints can
+//! carry a secret (unless `--no-redact`) or a control sequence, whichever
+//! command or message produced it. `clippy.toml` forbids `println!`,
+//! `eprintln!`, `io::stdout()` and `io::stderr()` everywhere else.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, StderrLock, StdoutLock};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use katscan::output::{Guarded, Policy};
+
+/// Cleared only by `--no-redact`, once, before anything is printed.
+static REDACT: AtomicBool = AtomicBool::new(true);
+
+/// `--no-redact`: from now on secrets are printed in full.
+pub fn stop_redacting() {
+    REDACT.store(false, Ordering::Relaxed);
+}
+
+fn policy(colour: bool, workflow_commands: bool) -> Policy {
+    Policy {
+        redact: REDACT.load(Ordering::Relaxed),
+        colour,
+        workflow_commands,
+    }
+}
+
+/// Standard error, for messages and the human report. `colour` lets
+/// katscan's own ANSI colours through.
+pub fn stderr(colour: bool) -> Guarded<StderrLock<'static>> {
+    Guarded::new(io::stderr().lock(), policy(colour, false))
+}
+
+/// Standard output, for reports and listings. `workflow_commands` is for
+/// the GitHub reporter's stream only.
+pub fn stdout(workflow_commands: bool) -> Guarded<BufWriter<StdoutLock<'static>>> {
+    Guarded::new(
+        BufWriter::new(io::stdout().lock()),
+        policy(false, workflow_commands),
+    )
+}
+
+/// A report file (`--output`, `--report`).
+pub fn file(path: &Path, workflow_commands: bool) -> io::Result<Guarded<BufWriter<File>>> {
+    Ok(Guarded::new(
+        BufWriter::new(File::create(path)?),
+        policy(false, workflow_commands),
+    ))
+}
+
+/// Whether standard error is a terminal (colours, by default).
+pub fn stderr_is_terminal() -> bool {
+    io::stderr().is_terminal()
+}
+
+/// `eprintln!` through the gate: one message line on standard error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stderr = $crate::cli::terminal::stderr(false);
+        let _ = writeln!(stderr, $($arg)*);
+        let _ = stderr.finish();
+    }};
+}
+pub(crate) use say;
