@@ -13,6 +13,7 @@ use std::io::{self, Write};
 use super::summary::{human_bytes, plural};
 use super::{ReportInput, Reporter};
 use crate::finding::Finding;
+use crate::redact::mask_secrets;
 use crate::rules::{Level, Rule};
 
 /// How many findings the table lists. A job summary is read, not searched,
@@ -164,7 +165,12 @@ fn render(input: &ReportInput<'_>) -> String {
 /// punctuation that Markdown or HTML could read as syntax becomes a numeric
 /// character reference, which renders as the character itself; control
 /// characters (line breaks would end a table row) become spaces.
+///
+/// References hide a key's shape (`kat&#95;live&#95;…`) from the output
+/// gate's masker, so secrets are masked here first, whatever the redaction
+/// setting: a summary never needs one.
 fn inline(text: &str) -> String {
+    let text = mask_secrets(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
