@@ -177,29 +177,46 @@ fn a_config_symlinked_to_a_dotenv_is_not_echoed() {
     assert_no_window(&everything(&output), SECRET, "symlinked config");
 }
 
-#[test]
-fn a_custom_rule_whose_negative_example_fires_is_reported_masked() {
-    let dir = TempDir::new().unwrap();
-    write(
-        dir.path(),
-        ".katscan.toml",
-        format!(
-            r#"[[rule]]
+/// A `.katscan.toml` with one custom rule `ACME001` and one detector.
+fn custom_rule(
+    message: &str,
+    keyword: &str,
+    pattern: &str,
+    example: &str,
+    negative: &str,
+) -> String {
+    format!(
+        r#"[[rule]]
 id = "ACME001"
-name = "acme-token"
+name = "acme"
 level = "error"
 summary = "s"
 help = "h"
 description = "d"
 precision = "high"
 [[rule.detector]]
-message = "token"
-keywords = ["kat_live_"]
-pattern = 'kat_live_\w+\.[\w-]+'
-examples = ['x = "kat_live_abcd.efghijklmnopqrstuvwxyz"']
-negative_examples = ['x = "{}"']
-"#,
-            key()
+message = "{message}"
+keywords = ["{keyword}"]
+pattern = '{pattern}'
+examples = ['{example}']
+negative_examples = ['{negative}']
+"#
+    )
+}
+
+#[test]
+fn a_custom_rule_whose_negative_example_fires_is_reported_masked() {
+    let dir = TempDir::new().unwrap();
+    let negative = format!("x = \"{}\"", key());
+    write(
+        dir.path(),
+        ".katscan.toml",
+        custom_rule(
+            "token",
+            "kat_live_",
+            r"kat_live_\w+\.[\w-]+",
+            r#"x = "kat_live_abcd.efghijklmnopqrstuvwxyz""#,
+            &negative,
         ),
     );
     let output = katscan()
@@ -214,26 +231,16 @@ negative_examples = ['x = "{}"']
 #[test]
 fn explain_masks_examples_from_a_config() {
     let dir = TempDir::new().unwrap();
+    let example = format!("acme_token=abc # {}", key());
     write(
         dir.path(),
         ".katscan.toml",
-        format!(
-            r#"[[rule]]
-id = "ACME001"
-name = "acme-token"
-level = "error"
-summary = "s"
-help = "h"
-description = "d"
-precision = "high"
-[[rule.detector]]
-message = "token"
-keywords = ["acme_token="]
-pattern = 'acme_token=\w+'
-examples = ['acme_token=abc # {}']
-negative_examples = ['acme_token']
-"#,
-            key()
+        custom_rule(
+            "token",
+            "acme_token=",
+            r"acme_token=\w+",
+            &example,
+            "acme_token",
         ),
     );
     let output = katscan()
@@ -328,21 +335,13 @@ fn a_custom_rule_finding_in_its_message_stays_one_line() {
     write(
         dir.path(),
         ".katscan.toml",
-        r#"[[rule]]
-id = "ACME001"
-name = "acme-block"
-level = "error"
-summary = "s"
-help = "h"
-description = "d"
-precision = "high"
-[[rule.detector]]
-message = "found `{finding}`"
-keywords = ["acme {"]
-pattern = 'acme \{[^}]*\}'
-examples = ["acme { a }"]
-negative_examples = ["acme"]
-"#,
+        custom_rule(
+            "found `{finding}`",
+            "acme {",
+            r"acme \{[^}]*\}",
+            "acme { a }",
+            "acme",
+        ),
     );
     write(
         dir.path(),
