@@ -450,6 +450,21 @@ fn in_build_output(relative: &Path, build_output: &[String], below: bool) -> boo
     })
 }
 
+/// The files git tracks although `.gitignore` hides them from the walk,
+/// that a scan with `options` reads besides the walk (see [`scan`]): for
+/// listings that must show what a scan scans.
+pub fn tracked_but_ignored_files(options: &WalkOptions) -> Result<Vec<PathBuf>, WalkError> {
+    if !options.respect_ignore_files {
+        return Ok(Vec::new());
+    }
+    let roots = if options.force_exclude {
+        not_excluded(options)?
+    } else {
+        options.paths.clone()
+    };
+    not_otherwise_excluded(options, tracked_but_ignored(&roots))
+}
+
 /// Every file a scan with `options` would visit, one thread, in path
 /// order (for listings such as `katscan classify`; scans walk in parallel).
 /// Build output is left as ignore files leave it.

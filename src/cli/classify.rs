@@ -6,7 +6,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use katscan::client::{Region, Side, Verdict};
+use katscan::client::{Classifier, Region, Side, Verdict};
+use katscan::decode;
 use katscan::walk::{self, WalkOptions, display_path};
 use serde::Serialize;
 
@@ -58,8 +59,12 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
         exclude_filter: config::exclude_filter(config.as_ref()),
         ..WalkOptions::default()
     };
-    let files = match walk::files_in_order(&options) {
-        Ok(files) => files,
+    // What the walk lists, and what git tracks although ignore files hide
+    // it (a force-added `dist/app.js`): the files a scan reads.
+    let (files, tracked) = match walk::files_in_order(&options)
+        .and_then(|files| Ok((files, walk::tracked_but_ignored_files(&options)?)))
+    {
+        Ok(found) => found,
         Err(error) => {
             print_error(&error);
             return ExitStatus::Error;
@@ -81,14 +86,12 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let path = entry.path();
-        let shown = display_path(path);
-        let verdict = classifier.classify(&shown, Some(path), &head(path));
-        if verdict.is_none() && !args.all {
-            continue;
-        }
-        rows.push(row(shown, verdict));
+        rows.extend(classified(&classifier, entry.path(), args.all));
     }
+    for path in &tracked {
+        rows.extend(classified(&classifier, path, args.all));
+    }
+    rows.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut out = terminal::stdout(false);
     let written = match args.format {
@@ -107,7 +110,17 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
     }
 }
 
+/// The row of one file, unless it is neither client nor server and `all`
+/// is off.
+fn classified(classifier: &Classifier, path: &Path, all: bool) -> Option<Row> {
+    let shown = display_path(path);
+    let verdict = classifier.classify(&shown, Some(path), &decode::scannable(&head(path)));
+    (all || verdict.is_some()).then(|| row(shown, verdict))
+}
+
 /// The first bytes of a file; an unreadable file classifies by path alone.
+/// Decoded as a scan decodes them ([`decode::scannable`]), so a BOM or
+/// UTF-16 does not hide a `"use client"` marker.
 fn head(path: &Path) -> Vec<u8> {
     let mut bytes = Vec::new();
     if let Ok(file) = File::open(path) {

@@ -80,3 +80,43 @@ fn a_missing_path_is_an_error() {
         .unwrap();
     assert_eq!(exit_code(&output), 2, "{}", stdout_and_stderr(&output));
 }
+
+/// `classify` lists what `scan` scans and classifies it the same way
+/// (issue 16): a file git tracks under an ignored directory, and a
+/// `"use client"` marker behind a UTF-8 BOM or in UTF-16.
+#[test]
+fn classify_agrees_with_scan_on_force_added_and_bom_files() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path();
+    crate::staged::git(root, &["init", "-q"]);
+    write(
+        root,
+        "package.json",
+        r#"{"dependencies":{"next":"15.0.0","react":"19.0.0"}}"#,
+    );
+    write(root, "next.config.js", "module.exports = {};\n");
+    write(root, "app/layout.tsx", "export default function L() {}\n");
+    write(root, ".gitignore", "dist/\n");
+    write(root, "dist/app.js", "console.log(1);\n");
+    crate::staged::git(root, &["add", "-f", "dist/app.js"]);
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(b"\"use client\";\nexport const A = 1;\n");
+    write(root, "app/bom.tsx", bom);
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in "\"use client\";\nexport const B = 1;\n".encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    write(root, "app/wide.tsx", utf16);
+
+    let (text, code) = classify(root, &[]);
+    assert_eq!(code, 0, "{text}");
+    let side = |path: &str| {
+        text.lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(path))
+            .and_then(|line| line.split_whitespace().next())
+            .map(str::to_string)
+    };
+    assert_eq!(side("dist/app.js").as_deref(), Some("client"), "{text}");
+    assert_eq!(side("app/bom.tsx").as_deref(), Some("client"), "{text}");
+    assert_eq!(side("app/wide.tsx").as_deref(), Some("client"), "{text}");
+}
