@@ -172,11 +172,13 @@ pub struct ScanReport {
     /// Set when a baseline was applied to the findings (by the caller: the
     /// walk itself knows nothing of baselines).
     pub baseline: Option<BaselineOutcome>,
-    /// The only files this scan looked at, as reported, when it was limited
-    /// to some (a staged scan reads the changed files); `None` when it saw
-    /// everything below its paths. A baseline entry elsewhere is unchecked,
-    /// not stale.
-    pub covered_files: Option<Vec<String>>,
+    /// The files whose contents were scanned, as reported (in no order; a
+    /// file reached twice may appear twice). Only these can make a baseline
+    /// entry stale: a file excluded, ignored, skipped or not staged was not
+    /// looked at, so its entries are unchecked. The reported path is built
+    /// for every file anyway; keeping it instead of dropping it costs a
+    /// pointer-sized push per file.
+    pub scanned_files: Vec<String>,
 }
 
 impl ScanReport {
@@ -219,6 +221,7 @@ impl ScanReport {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped.extend(other.skipped);
+        self.scanned_files.extend(other.scanned_files);
     }
 }
 
@@ -717,6 +720,7 @@ pub(crate) fn scan_contents(
     report
         .findings
         .extend(scanner.scan_at(&path, location, &text));
+    report.scanned_files.push(path);
 }
 
 /// Reads a whole file, or `None` when it is larger than `max` bytes. The

@@ -67,8 +67,13 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     if let Some(config) = &config {
         config::suppress_allowed_findings(&mut report, config);
     }
-    if let Err(error) = apply_baseline(&args.baseline, &args.paths, baseline.as_ref(), &mut report)
-    {
+    if let Err(error) = apply_baseline(
+        &args.baseline,
+        &args.paths,
+        &rules,
+        baseline.as_ref(),
+        &mut report,
+    ) {
         print_error(&error);
         return ExitStatus::Error;
     }
@@ -137,18 +142,16 @@ pub fn load_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ()> {
 
 /// `--write-baseline` records the findings and accepts them; `--baseline`
 /// accepts those it lists and finds its stale entries (among the files the
-/// scan covered), which `--update-baseline` prunes from the file.
+/// scan read, with the rules that ran, and files deleted from below
+/// `walked_roots`), which `--update-baseline` prunes from the file. A
+/// staged scan walks nothing: it passes no roots.
 pub fn apply_baseline(
     args: &BaselineArgs,
-    roots: &[PathBuf],
+    walked_roots: &[PathBuf],
+    rules: &RuleSet,
     loaded: Option<&Baseline>,
     report: &mut ScanReport,
 ) -> Result<(), BaselineError> {
-    let covered: Vec<String> = match &report.covered_files {
-        Some(files) => files.clone(),
-        None => roots.iter().map(|p| walk::display_path(p)).collect(),
-    };
-    let scope = Scope::new(covered, report.skipped.iter().map(|s| s.path.clone()));
     let (baseline, file) = match (&args.write_baseline, loaded, &args.baseline) {
         (Some(file), _, _) => {
             let written = Baseline::from_findings(&report.findings);
@@ -158,6 +161,14 @@ pub fn apply_baseline(
         (None, Some(loaded), Some(file)) => (loaded.clone(), file),
         _ => return Ok(()),
     };
+    let scope = Scope::new(
+        report.scanned_files.iter().map(String::as_str),
+        rules.rules().iter().map(|rule| rule.id.as_str()),
+    )
+    .with_walked_roots(
+        &env::current_dir().unwrap_or_default(),
+        walked_roots.iter().map(|p| walk::display_path(p)),
+    );
     let mut outcome = baseline.apply(&mut report.findings, &file.display().to_string(), &scope);
     if args.update_baseline && !outcome.stale.is_empty() {
         baseline.pruned(&outcome).save(file)?;

@@ -74,8 +74,10 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         update_baseline: args.update_baseline,
     };
     // Paths in a baseline are as `katscan scan` reports them from the top
-    // level; staged paths are relative to it too.
-    if let Err(error) = apply_baseline(&baseline_args, &[], baseline.as_ref(), &mut report) {
+    // level; staged paths are relative to it too. Only the staged files
+    // were read: no walked roots.
+    if let Err(error) = apply_baseline(&baseline_args, &[], &rules, baseline.as_ref(), &mut report)
+    {
         print_error(&error);
         return ExitStatus::Error;
     }
