@@ -537,7 +537,7 @@ fn walk_builder(
                 .add(&format!("!{glob}"))
                 .map_err(|e| WalkError::BadExclude {
                     glob: glob.clone(),
-                    message: e.to_string(),
+                    message: glob_error_reason(&e),
                 })?;
         }
         let overrides = overrides.build().map_err(|e| WalkError::BadExclude {
@@ -547,6 +547,19 @@ fn walk_builder(
         builder.overrides(overrides);
     }
     Ok(builder)
+}
+
+/// Why a glob is invalid, without the glob: ignore's message quotes the
+/// override katscan built (`!{glob}`, `!` for "exclude"), not what the
+/// user wrote, which [`WalkError::BadExclude`] quotes instead.
+fn glob_error_reason(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::Glob { err, .. } => err.clone(),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => glob_error_reason(err),
+        other => other.to_string(),
+    }
 }
 
 /// `path` relative to the root it was found under.
