@@ -7,6 +7,8 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use clap::ValueEnum;
+
 use katscan::baseline::{Baseline, BaselineError, Scope};
 use katscan::client::Classifier;
 use katscan::config::Config;
@@ -21,10 +23,18 @@ use super::args::{BaselineArgs, ColorChoice, FailOn, Format, ReportArgs, ReportT
 use super::{ExitStatus, builtin_rules, config, print_error};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
+    let out = &args.reporting;
+    let baseline_files = [
+        ("--baseline", args.baseline.baseline.as_deref()),
+        ("--write-baseline", args.baseline.write_baseline.as_deref()),
+    ];
+    if let Err(message) = reject_shared_files(out, &baseline_files) {
+        print_error(&message);
+        return ExitStatus::Error;
+    }
     let Some(mut rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
-    let out = &args.reporting;
     let color = use_color(out.color);
     let Ok(config) =
         config::load_for_scan(&args.config, &args.paths, &mut rules, out.verbose, color)
@@ -271,6 +281,70 @@ fn write_report(args: &ReportArgs, input: &ReportInput<'_>) -> Result<(), Output
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(OutputError::Stream),
     }
+}
+
+/// Refuses, before anything is scanned, two of `-o`, `--report` and the
+/// baseline files naming one file: each would be written over the other
+/// (or over the baseline just read) without a word. Files that are not
+/// regular files (`/dev/stdout`, a FIFO) can take several reports.
+pub fn reject_shared_files(
+    reporting: &ReportArgs,
+    baseline_files: &[(&str, Option<&Path>)],
+) -> Result<(), String> {
+    let mut named: Vec<(String, &Path)> = Vec::new();
+    if let Some(path) = &reporting.output {
+        named.push((format!("--output {}", path.display()), path));
+    }
+    for target in &reporting.report {
+        let format = target
+            .format
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string());
+        named.push((
+            format!("--report {format}={}", target.path.display()),
+            &target.path,
+        ));
+    }
+    for (flag, path) in baseline_files {
+        if let Some(path) = path {
+            named.push((format!("{flag} {}", path.display()), path));
+        }
+    }
+    let mut seen: Vec<(PathBuf, &str)> = Vec::new();
+    for (shown, path) in &named {
+        let Some(identity) = file_identity(path) else {
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(other, _)| *other == identity) {
+            return Err(format!(
+                "`{first}` and `{shown}` name the same file; give each its own file"
+            ));
+        }
+        seen.push((identity, shown));
+    }
+    Ok(())
+}
+
+/// What two spellings of one file (`out.json`, `./out.json`, `dir/../out.json`,
+/// a link to it) have in common: the canonical path of the file, or of its
+/// directory when the file does not exist yet; `None` when it exists and is
+/// not a regular file.
+fn file_identity(path: &Path) -> Option<PathBuf> {
+    match path.metadata() {
+        Ok(metadata) if !metadata.is_file() => return None,
+        Ok(_) => {
+            if let Ok(canonical) = path.canonicalize() {
+                return Some(canonical);
+            }
+        }
+        Err(_) => {}
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let in_canonical_dir = absolute
+        .parent()
+        .zip(absolute.file_name())
+        .and_then(|(dir, name)| Some(dir.canonicalize().ok()?.join(name)));
+    Some(in_canonical_dir.unwrap_or(absolute))
 }
 
 /// `--report FORMAT=FILE`: more reports from the same findings, so one scan

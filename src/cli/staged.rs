@@ -9,10 +9,19 @@ use katscan::staged::{self, StagedError, StagedOptions};
 
 use super::args::BaselineArgs;
 use super::args::StagedArgs;
-use super::scan::{Reporting, apply_baseline, client_classifier, finish, load_baseline, use_color};
+use super::scan::{
+    Reporting, apply_baseline, client_classifier, finish, load_baseline, reject_shared_files,
+    use_color,
+};
 use super::{ExitStatus, builtin_rules, config, print_error};
 
 pub fn run(args: &StagedArgs) -> ExitStatus {
+    if let Err(message) =
+        reject_shared_files(&args.reporting, &[("--baseline", args.baseline.as_deref())])
+    {
+        print_error(&message);
+        return ExitStatus::Error;
+    }
     let Some(mut rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
