@@ -224,8 +224,9 @@ pub struct InstallHookArgs {
 #[command(next_help_heading = "Baseline")]
 pub struct BaselineArgs {
     /// Report only findings not recorded in this baseline file. Its entries
-    /// that match no finding in the scanned paths are reported as stale (a
-    /// warning; the exit status is unchanged).
+    /// for files this scan read (or that were deleted), with their rule
+    /// enabled, that match no finding are reported as stale (a warning; the
+    /// exit status is unchanged).
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     pub baseline: Option<PathBuf>,
 
