@@ -86,7 +86,6 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
         });
     }
 
-    report.covered_files = Some(files.iter().map(|f| f.path.clone()).collect());
     let ids: Vec<&str> = files.iter().map(|f| f.object_id.as_str()).collect();
     let max = options.max_file_size;
     repository.read_blobs(&ids, |index, size, body| {

@@ -119,6 +119,13 @@ pub enum SkipReason {
     NotARegularFile,
     /// An ignore file that could not be parsed; the rest of it still applies.
     BadIgnoreFile,
+    /// Listed by the walk, then gone when read: a file or directory deleted
+    /// while the scan ran (an editor's swap file, a build cleaning its
+    /// output). Not an error: what no longer exists cannot be read, and a
+    /// live working tree has such files all the time, so failing on them
+    /// would make scans flaky; the skip is counted and listed with
+    /// `--verbose`.
+    Vanished,
 }
 
 impl SkipReason {
@@ -136,6 +143,7 @@ impl SkipReason {
             SkipReason::SymlinkLoop => "symlink_loop",
             SkipReason::NotARegularFile => "not_a_regular_file",
             SkipReason::BadIgnoreFile => "bad_ignore_file",
+            SkipReason::Vanished => "vanished",
         }
     }
 }
@@ -150,6 +158,7 @@ impl fmt::Display for SkipReason {
             SkipReason::SymlinkLoop => "symlink loop",
             SkipReason::NotARegularFile => "not a regular file",
             SkipReason::BadIgnoreFile => "bad ignore file",
+            SkipReason::Vanished => "vanished",
         })
     }
 }
@@ -172,11 +181,13 @@ pub struct ScanReport {
     /// Set when a baseline was applied to the findings (by the caller: the
     /// walk itself knows nothing of baselines).
     pub baseline: Option<BaselineOutcome>,
-    /// The only files this scan looked at, as reported, when it was limited
-    /// to some (a staged scan reads the changed files); `None` when it saw
-    /// everything below its paths. A baseline entry elsewhere is unchecked,
-    /// not stale.
-    pub covered_files: Option<Vec<String>>,
+    /// The files whose contents were scanned, as reported (in no order; a
+    /// file reached twice may appear twice). Only these can make a baseline
+    /// entry stale: a file excluded, ignored, skipped or not staged was not
+    /// looked at, so its entries are unchecked. The reported path is built
+    /// for every file anyway; keeping it instead of dropping it costs a
+    /// pointer-sized push per file.
+    pub scanned_files: Vec<String>,
 }
 
 impl ScanReport {
@@ -219,6 +230,7 @@ impl ScanReport {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped.extend(other.skipped);
+        self.scanned_files.extend(other.scanned_files);
     }
 }
 
@@ -540,7 +552,7 @@ fn walk_builder(
                 .add(&format!("!{glob}"))
                 .map_err(|e| WalkError::BadExclude {
                     glob: glob.clone(),
-                    message: e.to_string(),
+                    message: glob_error_reason(&e),
                 })?;
         }
         let overrides = overrides.build().map_err(|e| WalkError::BadExclude {
@@ -550,6 +562,19 @@ fn walk_builder(
         builder.overrides(overrides);
     }
     Ok(builder)
+}
+
+/// Why a glob is invalid, without the glob: ignore's message quotes the
+/// override katscan built (`!{glob}`, `!` for "exclude"), not what the
+/// user wrote, which [`WalkError::BadExclude`] quotes instead.
+fn glob_error_reason(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::Glob { err, .. } => err.clone(),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => glob_error_reason(err),
+        other => other.to_string(),
+    }
 }
 
 /// `path` relative to the root it was found under.
@@ -673,6 +698,14 @@ impl FileVisitor<'_, '_> {
                 );
                 return;
             }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                self.skip(
+                    path,
+                    SkipReason::Vanished,
+                    "deleted while the scan ran".into(),
+                );
+                return;
+            }
             Err(error) => {
                 self.skip(path, SkipReason::Unreadable, error.to_string());
                 return;
@@ -732,6 +765,7 @@ pub(crate) fn scan_contents(
     report
         .findings
         .extend(scanner.scan_at(&path, location, &text));
+    report.scanned_files.push(path);
 }
 
 /// Reads a whole file, or `None` when it is larger than `max` bytes. The
@@ -779,20 +813,42 @@ fn error_path(error: &ignore::Error) -> Option<&Path> {
 }
 
 fn classify_walk_error(error: &ignore::Error) -> SkipReason {
+    classify_walk_error_at(error, None)
+}
+
+/// `path`: the innermost path the error was wrapped with so far (ignore
+/// nests `WithPath` and `WithDepth` either way round).
+fn classify_walk_error_at(error: &ignore::Error, path: Option<&Path>) -> SkipReason {
     match error {
         ignore::Error::Loop { .. } => SkipReason::SymlinkLoop,
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
-            classify_walk_error(err)
-        }
+        ignore::Error::WithPath { path, err } => classify_walk_error_at(err, Some(path)),
+        ignore::Error::WithDepth { err, .. } => classify_walk_error_at(err, path),
         ignore::Error::WithLineNumber { .. }
         | ignore::Error::Glob { .. }
         | ignore::Error::UnrecognizedFileType(_)
         | ignore::Error::InvalidDefinition => SkipReason::BadIgnoreFile,
-        ignore::Error::Partial(errors) => errors
-            .first()
-            .map_or(SkipReason::BadIgnoreFile, classify_walk_error),
-        ignore::Error::Io(io) if io.kind() == io::ErrorKind::NotFound => SkipReason::BrokenSymlink,
+        ignore::Error::Partial(errors) => errors.first().map_or(SkipReason::BadIgnoreFile, |e| {
+            classify_walk_error_at(e, path)
+        }),
+        // Without a path there is no link to look at.
+        ignore::Error::Io(io) if io.kind() == io::ErrorKind::NotFound => {
+            path.map_or(SkipReason::Vanished, classify_not_found)
+        }
         _ => SkipReason::Unreadable,
+    }
+}
+
+/// A path the walk listed but did not find when it looked again: a link
+/// it followed (`--follow-symlinks`) whose target does not exist, or a
+/// file or directory deleted while the scan ran. Asked only on this error.
+fn classify_not_found(path: &Path) -> SkipReason {
+    if path
+        .symlink_metadata()
+        .is_ok_and(|metadata| metadata.file_type().is_symlink())
+    {
+        SkipReason::BrokenSymlink
+    } else {
+        SkipReason::Vanished
     }
 }
 
@@ -806,5 +862,72 @@ mod tests {
         assert_eq!(display_path(Path::new("src/a.js")), "src/a.js");
         assert_eq!(display_path(Path::new("/abs/a.js")), "/abs/a.js");
         assert_eq!(display_path(Path::new("././a")), "a");
+    }
+
+    fn not_found_at(path: PathBuf) -> ignore::Error {
+        ignore::Error::WithDepth {
+            depth: 1,
+            err: Box::new(ignore::Error::WithPath {
+                path,
+                err: Box::new(ignore::Error::Io(io::ErrorKind::NotFound.into())),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_path_gone_during_the_walk_is_vanished_not_a_broken_symlink() {
+        let dir = tempfile::TempDir::new().unwrap();
+        // A directory listed, then deleted before the walk read it.
+        let deleted = not_found_at(dir.path().join("deleted-dir"));
+        assert_eq!(classify_walk_error(&deleted), SkipReason::Vanished);
+        assert!(!SkipReason::Vanished.is_error());
+        // Nested the other way round, as ignore reports a named root.
+        let root = ignore::Error::WithPath {
+            path: dir.path().join("deleted-root"),
+            err: Box::new(ignore::Error::WithDepth {
+                depth: 0,
+                err: Box::new(ignore::Error::Io(io::ErrorKind::NotFound.into())),
+            }),
+        };
+        assert_eq!(classify_walk_error(&root), SkipReason::Vanished);
+        let no_path = ignore::Error::Io(io::ErrorKind::NotFound.into());
+        assert_eq!(classify_walk_error(&no_path), SkipReason::Vanished);
+        // A followed link whose target does not exist is one.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("dangling");
+            std::os::unix::fs::symlink("nowhere", &link).unwrap();
+            assert_eq!(
+                classify_walk_error(&not_found_at(link)),
+                SkipReason::BrokenSymlink
+            );
+        }
+        let denied = ignore::Error::WithPath {
+            path: dir.path().to_path_buf(),
+            err: Box::new(ignore::Error::Io(io::ErrorKind::PermissionDenied.into())),
+        };
+        assert_eq!(classify_walk_error(&denied), SkipReason::Unreadable);
+    }
+
+    #[test]
+    fn a_file_gone_before_it_is_read_is_vanished() {
+        let rules = crate::RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(&rules, true);
+        let options = WalkOptions::default();
+        let shared = Mutex::new(ScanReport::default());
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut visitor = FileVisitor {
+            scanner: &scanner,
+            options: &options,
+            shared: &shared,
+            build_output_root: None,
+            local: ScanReport::default(),
+        };
+        visitor.scan_file(&dir.path().join("listed-then-deleted.js"));
+        drop(visitor);
+        let report = shared.into_inner().unwrap();
+        assert_eq!(report.skipped.len(), 1);
+        assert_eq!(report.skipped[0].reason, SkipReason::Vanished);
+        assert!(report.is_complete());
     }
 }

@@ -206,12 +206,16 @@ pub struct StagedArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallHookArgs {
-    /// Replace an existing pre-commit hook that katscan did not write.
+    /// Replace an existing pre-commit hook that katscan did not write (a
+    /// symbolic link is replaced, not its target) or that was edited since
+    /// katscan wrote it; with --uninstall, remove katscan's hook even if it
+    /// was edited.
     #[arg(long)]
     pub force: bool,
 
-    /// Remove the hook katscan installed instead.
-    #[arg(long, conflicts_with = "force")]
+    /// Remove the hook katscan installed instead. A hook katscan did not
+    /// write is never removed.
+    #[arg(long)]
     pub uninstall: bool,
 }
 
@@ -220,8 +224,9 @@ pub struct InstallHookArgs {
 #[command(next_help_heading = "Baseline")]
 pub struct BaselineArgs {
     /// Report only findings not recorded in this baseline file. Its entries
-    /// that match no finding in the scanned paths are reported as stale (a
-    /// warning; the exit status is unchanged).
+    /// for files this scan read (or that were deleted), with their rule
+    /// enabled, that match no finding are reported as stale (a warning; the
+    /// exit status is unchanged).
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     pub baseline: Option<PathBuf>,
 

@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use clap::ValueEnum;
+
 use katscan::baseline::{Baseline, BaselineError, Scope};
 use katscan::client::Classifier;
 use katscan::config::Config;
@@ -21,10 +23,18 @@ use super::args::{BaselineArgs, ColorChoice, FailOn, Format, ReportArgs, ReportT
 use super::{ExitStatus, builtin_rules, config, print_error, terminal};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
+    let out = &args.reporting;
+    let baseline_files = [
+        ("--baseline", args.baseline.baseline.as_deref()),
+        ("--write-baseline", args.baseline.write_baseline.as_deref()),
+    ];
+    if let Err(message) = reject_shared_files(out, &baseline_files) {
+        print_error(&message);
+        return ExitStatus::Error;
+    }
     let Some(mut rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
-    let out = &args.reporting;
     if out.no_redact {
         terminal::stop_redacting();
     }
@@ -70,8 +80,13 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     if let Some(config) = &config {
         config::suppress_allowed_findings(&mut report, config);
     }
-    if let Err(error) = apply_baseline(&args.baseline, &args.paths, baseline.as_ref(), &mut report)
-    {
+    if let Err(error) = apply_baseline(
+        &args.baseline,
+        &args.paths,
+        &rules,
+        baseline.as_ref(),
+        &mut report,
+    ) {
         print_error(&error);
         return ExitStatus::Error;
     }
@@ -141,18 +156,16 @@ pub fn load_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ()> {
 
 /// `--write-baseline` records the findings and accepts them; `--baseline`
 /// accepts those it lists and finds its stale entries (among the files the
-/// scan covered), which `--update-baseline` prunes from the file.
+/// scan read, with the rules that ran, and files deleted from below
+/// `walked_roots`), which `--update-baseline` prunes from the file. A
+/// staged scan walks nothing: it passes no roots.
 pub fn apply_baseline(
     args: &BaselineArgs,
-    roots: &[PathBuf],
+    walked_roots: &[PathBuf],
+    rules: &RuleSet,
     loaded: Option<&Baseline>,
     report: &mut ScanReport,
 ) -> Result<(), BaselineError> {
-    let covered: Vec<String> = match &report.covered_files {
-        Some(files) => files.clone(),
-        None => roots.iter().map(|p| walk::display_path(p)).collect(),
-    };
-    let scope = Scope::new(covered, report.skipped.iter().map(|s| s.path.clone()));
     let (baseline, file) = match (&args.write_baseline, loaded, &args.baseline) {
         (Some(file), _, _) => {
             let written = Baseline::from_findings(&report.findings);
@@ -162,6 +175,14 @@ pub fn apply_baseline(
         (None, Some(loaded), Some(file)) => (loaded.clone(), file),
         _ => return Ok(()),
     };
+    let scope = Scope::new(
+        report.scanned_files.iter().map(String::as_str),
+        rules.rules().iter().map(|rule| rule.id.as_str()),
+    )
+    .with_walked_roots(
+        &env::current_dir().unwrap_or_default(),
+        walked_roots.iter().map(|p| walk::display_path(p)),
+    );
     let mut outcome = baseline.apply(&mut report.findings, &file.display().to_string(), &scope);
     if args.update_baseline && !outcome.stale.is_empty() {
         baseline.pruned(&outcome).save(file)?;
@@ -274,6 +295,70 @@ fn write_report(args: &ReportArgs, input: &ReportInput<'_>) -> Result<(), Output
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(OutputError::Stream),
     }
+}
+
+/// Refuses, before anything is scanned, two of `-o`, `--report` and the
+/// baseline files naming one file: each would be written over the other
+/// (or over the baseline just read) without a word. Files that are not
+/// regular files (`/dev/stdout`, a FIFO) can take several reports.
+pub fn reject_shared_files(
+    reporting: &ReportArgs,
+    baseline_files: &[(&str, Option<&Path>)],
+) -> Result<(), String> {
+    let mut named: Vec<(String, &Path)> = Vec::new();
+    if let Some(path) = &reporting.output {
+        named.push((format!("--output {}", path.display()), path));
+    }
+    for target in &reporting.report {
+        let format = target
+            .format
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string());
+        named.push((
+            format!("--report {format}={}", target.path.display()),
+            &target.path,
+        ));
+    }
+    for (flag, path) in baseline_files {
+        if let Some(path) = path {
+            named.push((format!("{flag} {}", path.display()), path));
+        }
+    }
+    let mut seen: Vec<(PathBuf, &str)> = Vec::new();
+    for (shown, path) in &named {
+        let Some(identity) = file_identity(path) else {
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(other, _)| *other == identity) {
+            return Err(format!(
+                "`{first}` and `{shown}` name the same file; give each its own file"
+            ));
+        }
+        seen.push((identity, shown));
+    }
+    Ok(())
+}
+
+/// What two spellings of one file (`out.json`, `./out.json`, `dir/../out.json`,
+/// a link to it) have in common: the canonical path of the file, or of its
+/// directory when the file does not exist yet; `None` when it exists and is
+/// not a regular file.
+fn file_identity(path: &Path) -> Option<PathBuf> {
+    match path.metadata() {
+        Ok(metadata) if !metadata.is_file() => return None,
+        Ok(_) => {
+            if let Ok(canonical) = path.canonicalize() {
+                return Some(canonical);
+            }
+        }
+        Err(_) => {}
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let in_canonical_dir = absolute
+        .parent()
+        .zip(absolute.file_name())
+        .and_then(|(dir, name)| Some(dir.canonicalize().ok()?.join(name)));
+    Some(in_canonical_dir.unwrap_or(absolute))
 }
 
 /// `--report FORMAT=FILE`: more reports from the same findings, so one scan

@@ -9,10 +9,19 @@ use katscan::staged::{self, StagedError, StagedOptions};
 
 use super::args::BaselineArgs;
 use super::args::StagedArgs;
-use super::scan::{Reporting, apply_baseline, client_classifier, finish, load_baseline, use_color};
+use super::scan::{
+    Reporting, apply_baseline, client_classifier, finish, load_baseline, reject_shared_files,
+    use_color,
+};
 use super::{ExitStatus, builtin_rules, config, print_error, terminal};
 
 pub fn run(args: &StagedArgs) -> ExitStatus {
+    if let Err(message) =
+        reject_shared_files(&args.reporting, &[("--baseline", args.baseline.as_deref())])
+    {
+        print_error(&message);
+        return ExitStatus::Error;
+    }
     let Some(mut rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
@@ -77,8 +86,10 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         update_baseline: args.update_baseline,
     };
     // Paths in a baseline are as `katscan scan` reports them from the top
-    // level; staged paths are relative to it too.
-    if let Err(error) = apply_baseline(&baseline_args, &[], baseline.as_ref(), &mut report) {
+    // level; staged paths are relative to it too. Only the staged files
+    // were read: no walked roots.
+    if let Err(error) = apply_baseline(&baseline_args, &[], &rules, baseline.as_ref(), &mut report)
+    {
         print_error(&error);
         return ExitStatus::Error;
     }

@@ -14,7 +14,10 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{KEY_ID, SECRET, exit_code, katscan, planted_key, repo_root, schema_file};
+use crate::support::{
+    KEY_ID, SECRET, exit_code, katscan, key, planted_key, repo_root, schema_file,
+    stdout_and_stderr, write,
+};
 
 // ---------------------------------------------------------------------------
 // Definitions: action.yml and .pre-commit-hooks.yaml
@@ -562,6 +565,74 @@ fn a_bad_report_target_is_a_usage_error() {
         String::from_utf8_lossy(&output.stderr)
             .contains("cannot write the report to missing/dir/k.sarif")
     );
+}
+
+#[test]
+fn two_outputs_naming_one_file_are_a_usage_error_before_scanning() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "leak.env", format!("K={}\n", key()));
+    fs::create_dir(dir.path().join("out")).unwrap();
+    write(dir.path(), "existing.json", "keep\n");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("existing.json", dir.path().join("link.json")).unwrap();
+    let mut cases = vec![
+        (
+            vec!["-o", "k.json", "--report", "sarif=./k.json"],
+            "`--output k.json` and `--report sarif=./k.json`",
+        ),
+        (
+            vec!["--report", "sarif=out/k", "--report", "json=out/../out/k"],
+            "`--report sarif=out/k` and `--report json=out/../out/k`",
+        ),
+        (
+            vec!["--write-baseline", "b.toml", "--report", "json=b.toml"],
+            "`--report json=b.toml` and `--write-baseline b.toml`",
+        ),
+        (
+            vec!["--baseline", "existing.json", "-o", "existing.json"],
+            "`--output existing.json` and `--baseline existing.json`",
+        ),
+    ];
+    #[cfg(unix)]
+    cases.push((
+        vec!["-o", "existing.json", "--report", "json=link.json"],
+        "`--output existing.json` and `--report json=link.json`",
+    ));
+    for (args, message) in cases {
+        let output = katscan()
+            .current_dir(dir.path())
+            .arg("scan")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(exit_code(&output), 2, "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(message) && stderr.contains("name the same file"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("KAT001"), "nothing was scanned: {stderr}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("existing.json")).unwrap(),
+            "keep\n"
+        );
+        for written in ["k.json", "out/k", "b.toml"] {
+            assert!(!dir.path().join(written).exists(), "{args:?}: {written}");
+        }
+    }
+    // Different files are fine, and so is a device that takes every report.
+    let output = katscan()
+        .current_dir(dir.path())
+        .args(["scan", "-o", "k.json", "--report", "sarif=out/k"])
+        .args([
+            "--report",
+            "github=/dev/null",
+            "--report",
+            "markdown=/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 1, "{}", stdout_and_stderr(&output));
 }
 
 #[test]

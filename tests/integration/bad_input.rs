@@ -281,3 +281,20 @@ fn invalid_arguments_are_usage_errors() {
         assert!(!output.stderr.is_empty(), "{args:?} printed no reason");
     }
 }
+
+#[test]
+fn an_invalid_exclude_glob_is_quoted_as_written() {
+    for args in [
+        &["--exclude", "["][..],
+        &["--exclude", "[", "--force-exclude"],
+    ] {
+        let output = katscan().arg("scan").args(args).output().unwrap();
+        assert_eq!(exit_code(&output), 2, "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("invalid --exclude glob `[`") && stderr.contains("unclosed"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("!["), "{args:?}: {stderr}");
+    }
+}

@@ -279,3 +279,82 @@ fn update_baseline_needs_a_baseline() {
         .unwrap();
     assert_eq!(exit_code(&output), 2);
 }
+
+#[test]
+fn update_baseline_keeps_entries_of_files_not_scanned_and_rules_not_run() {
+    let dir = tree();
+    let root = dir.path();
+    write(root, "api/settings.py", "CORS_ALLOW_ALL_ORIGINS = True\n");
+    write(
+        root,
+        "legacy/old.env",
+        format!("KATALO_API_KEY={}\n", key()),
+    );
+    let (_, code) = scan_json(root, &["--write-baseline", BASELINE]);
+    assert_eq!(code, 0);
+    let entries_before = fs::read_to_string(root.join(BASELINE)).unwrap();
+    assert_eq!(
+        entries_before
+            .lines()
+            .filter(|l| l.starts_with("  {"))
+            .count(),
+        4,
+        "{entries_before}"
+    );
+
+    // Scans that did not look at some files or ran without a rule: none of
+    // their entries is stale, none is pruned.
+    write(root, ".katscanignore", "config/\n");
+    write(
+        root,
+        ".katscan.toml",
+        "exclude = [\"legacy/\"]\n[rules]\ndisable = [\"CORS001\"]\n",
+    );
+    let (document, code) = scan_json(
+        root,
+        &[
+            "--exclude",
+            "tools",
+            "--baseline",
+            BASELINE,
+            "--update-baseline",
+        ],
+    );
+    assert_eq!(code, 0, "{document}");
+    assert_eq!(document["summary"]["baseline"]["stale"], 0, "{document}");
+    assert_eq!(document["summary"]["baseline"]["pruned"], false);
+    assert_eq!(
+        fs::read_to_string(root.join(BASELINE)).unwrap(),
+        entries_before
+    );
+
+    // So the next full scan still accepts all four.
+    fs::remove_file(root.join(".katscanignore")).unwrap();
+    fs::remove_file(root.join(".katscan.toml")).unwrap();
+    let (document, code) = scan_json(root, &["--baseline", BASELINE]);
+    assert_eq!(code, 0, "{document}");
+    assert_eq!(document["summary"]["baseline"]["matched"], 4);
+
+    // A deleted file is gone, wherever it was: its entry is stale and
+    // pruned even when its directory is excluded now.
+    fs::remove_dir_all(root.join("legacy")).unwrap();
+    let (document, code) = scan_json(
+        root,
+        &[
+            "--exclude",
+            "legacy",
+            "--baseline",
+            BASELINE,
+            "--update-baseline",
+        ],
+    );
+    assert_eq!(code, 0, "{document}");
+    assert_eq!(document["summary"]["baseline"]["stale"], 1, "{document}");
+    assert_eq!(
+        document["summary"]["baseline"]["stale_entries"][0]["path"],
+        "legacy/old.env"
+    );
+    let text = fs::read_to_string(root.join(BASELINE)).unwrap();
+    assert!(!text.contains("legacy/old.env"), "{text}");
+    assert!(text.contains("tools/replay.py"), "{text}");
+}

@@ -211,3 +211,96 @@ fn outside_a_repository_is_a_clear_error() {
     assert_eq!(exit_code(&output), 2);
     assert!(stdout_and_stderr(&output).contains("not inside a git work tree"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_hook_is_replaced_by_force_and_its_target_left_alone() {
+    let repo = git_repo();
+    let team_script = "#!/bin/sh\nmake lint\n";
+    write(repo.path(), "scripts/pre-commit", team_script);
+    let hook = hook_path(repo.path());
+    fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("../../scripts/pre-commit", &hook).unwrap();
+    let script = || fs::read_to_string(repo.path().join("scripts/pre-commit")).unwrap();
+
+    let output = install(repo.path(), &[]);
+    assert_eq!(exit_code(&output), 2, "{}", stdout_and_stderr(&output));
+    assert_eq!(script(), team_script);
+
+    let output = install(repo.path(), &["--force"]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    assert_eq!(script(), team_script, "the team's script is untouched");
+    let metadata = fs::symlink_metadata(&hook).unwrap();
+    assert!(metadata.is_file(), "the link itself was replaced");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(metadata.permissions().mode() & 0o777, 0o755);
+    assert!(
+        fs::read_to_string(&hook)
+            .unwrap()
+            .contains("exec katscan staged")
+    );
+
+    // Linked again: neither installing nor uninstalling touches a link
+    // without --force, and the refusal says why.
+    fs::remove_file(&hook).unwrap();
+    std::os::unix::fs::symlink("../../scripts/pre-commit", &hook).unwrap();
+    for args in [&[][..], &["--uninstall"]] {
+        let output = install(repo.path(), args);
+        assert_eq!(exit_code(&output), 2, "{args:?}");
+        assert!(
+            stdout_and_stderr(&output).contains("symbolic link"),
+            "{}",
+            stdout_and_stderr(&output)
+        );
+        assert!(
+            fs::symlink_metadata(&hook)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(script(), team_script);
+    }
+    assert_eq!(exit_code(&install(repo.path(), &["--force"])), 0);
+
+    let output = install(repo.path(), &["--uninstall"]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    assert!(!hook.exists());
+    assert_eq!(script(), team_script);
+}
+
+#[test]
+fn edits_to_katscans_own_hook_are_kept_unless_forced() {
+    let repo = git_repo();
+    let output = install(repo.path(), &[]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    let hook = hook_path(repo.path());
+    let edited = fs::read_to_string(&hook)
+        .unwrap()
+        .replace("exec katscan staged", "exec katscan staged --fail-on error");
+    fs::write(&hook, &edited).unwrap();
+
+    for args in [&[][..], &["--uninstall"]] {
+        let output = install(repo.path(), args);
+        assert_eq!(exit_code(&output), 2, "{args:?}");
+        let text = stdout_and_stderr(&output);
+        assert!(
+            text.contains("edited") && text.contains("--force"),
+            "{args:?}: {text}"
+        );
+        assert_eq!(fs::read_to_string(&hook).unwrap(), edited, "{args:?}");
+    }
+
+    let output = install(repo.path(), &["--force"]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    let fresh = fs::read_to_string(&hook).unwrap();
+    assert!(
+        fresh.contains("exec katscan staged\n") && !fresh.contains("--fail-on"),
+        "{fresh}"
+    );
+    // Unedited again: replaced and removed without asking.
+    assert_eq!(exit_code(&install(repo.path(), &[])), 0);
+    fs::write(&hook, format!("{fresh}echo committed\n")).unwrap();
+    let output = install(repo.path(), &["--uninstall", "--force"]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    assert!(!hook.exists());
+}

@@ -404,3 +404,16 @@ fn staged_honours_a_baseline_and_only_judges_staged_files_stale() {
     let output = staged(root, &["--baseline", "baseline.toml"]);
     assert_eq!(exit_code(&output), 1, "{}", stdout_and_stderr(&output));
 }
+
+#[test]
+fn staged_refuses_two_outputs_naming_one_file() {
+    let repo = git_repo();
+    let output = staged(repo.path(), &["-o", "r.json", "--report", "json=r.json"]);
+    assert_eq!(exit_code(&output), 2, "{}", stdout_and_stderr(&output));
+    assert!(
+        stdout_and_stderr(&output).contains("name the same file"),
+        "{}",
+        stdout_and_stderr(&output)
+    );
+    assert!(!repo.path().join("r.json").exists());
+}
