@@ -18,6 +18,7 @@ mod fixtures;
 mod formats;
 mod hook;
 mod human;
+mod keys;
 mod public_env;
 mod rules;
 mod staged;
