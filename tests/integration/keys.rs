@@ -37,3 +37,71 @@ fn documentation_placeholders_stay_silent() {
     assert_eq!(locations(&document), expected(&[]));
     assert_eq!(code, 0);
 }
+
+/// `(path, rule, key id, line, column, end column)` of every finding.
+fn key_rows(document: &serde_json::Value) -> Vec<(String, String, String, u64, u64, u64)> {
+    document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["key_id"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["end_column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 9: `k=${K}kat_live_Ab3dE9zq.…`: the first key's secret swallowed
+/// the second key's prefix, and the second key was never reported.
+#[test]
+fn keys_written_back_to_back_are_each_reported() {
+    let dir = TempDir::new().unwrap();
+    let first = planted_key("T0rtUr3x", "Qm8Zp2Lx7Vc4Rb9Nt1Hs6Jd3Fg5Wk0Ya");
+    let second = planted_key("Ab3dE9zq", "Zr5Tq8Wm2Xn7Lp4Kv9Bc1Hd6Jf3Gs0Qe");
+    write(dir.path(), "run.sh", format!("k={first}{second}\n"));
+    write(
+        dir.path(),
+        "dist/app.js",
+        format!("var k=\"{first}{second}\";\n"),
+    );
+    let (document, code) = scan_json(dir.path(), &[]);
+    let end = |column: usize, key: &str| (column + key.len()) as u64;
+    let row = |path: &str, rule: &str, id: &str, column: u64, end_column: u64| {
+        (
+            path.to_string(),
+            rule.to_string(),
+            id.to_string(),
+            1,
+            column,
+            end_column,
+        )
+    };
+    assert_eq!(
+        key_rows(&document),
+        [
+            row("dist/app.js", "KAT002", "T0rtUr3x", 8, end(8, &first)),
+            row(
+                "dist/app.js",
+                "KAT002",
+                "Ab3dE9zq",
+                end(8, &first),
+                end(8 + first.len(), &second)
+            ),
+            row("run.sh", "KAT001", "T0rtUr3x", 3, end(3, &first)),
+            row(
+                "run.sh",
+                "KAT001",
+                "Ab3dE9zq",
+                end(3, &first),
+                end(3 + first.len(), &second)
+            ),
+        ]
+    );
+    assert_eq!(code, 1);
+}
