@@ -184,6 +184,8 @@ impl<'r> Scanner<'r> {
             key_id,
             matched,
             fingerprint: fingerprint(&m.rule.id, path, matched_raw),
+            raw_path: None,
+            span: m.span.clone(),
             snippet: snippet::build(source, index, m.span, masks),
             suppression,
         }

@@ -105,3 +105,45 @@ fn keys_written_back_to_back_are_each_reported() {
     );
     assert_eq!(code, 1);
 }
+
+/// Writes `contents` to a file of `dir` named by raw bytes (not UTF-8).
+#[cfg(unix)]
+pub fn write_raw_named(dir: &std::path::Path, name: &[u8], contents: impl AsRef<[u8]>) {
+    use std::os::unix::ffi::OsStrExt;
+    let path = dir.join(std::ffi::OsStr::from_bytes(name));
+    std::fs::write(path, contents).expect("test files can be written");
+}
+
+/// Issue 9: `a\xff.env` and `a\xfe.env` both show as `a\u{FFFD}.env`; with
+/// the same key at the same place, de-duplication on the shown name kept
+/// one of them, and a leaked key went unreported.
+#[cfg(unix)]
+#[test]
+fn files_whose_names_show_the_same_keep_their_own_findings() {
+    let dir = TempDir::new().unwrap();
+    let text = format!("KATALO_API_KEY={}\n", crate::support::key());
+    write_raw_named(dir.path(), b"a\xff.env", &text);
+    write_raw_named(dir.path(), b"a\xfe.env", &text);
+    let (document, code) = scan_json(dir.path(), &[]);
+    let shown = "a\u{FFFD}.env";
+    assert_eq!(
+        locations(&document),
+        expected(&[(shown, 1, "KAT001"), (shown, 1, "KAT001")])
+    );
+    assert_eq!(code, 1);
+    // Each file has its own fingerprint (a baseline or an allowed
+    // fingerprint accepts one file, not both).
+    let fingerprints: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_ne!(fingerprints[0], fingerprints[1]);
+
+    // Reached twice through overlapping arguments, each is still reported
+    // once.
+    let (document, code) = scan_json(dir.path(), &[".", "./"]);
+    assert_eq!(document["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(code, 1);
+}
