@@ -431,6 +431,26 @@ mod tests {
     }
 
     #[test]
+    fn names_that_are_not_utf8_keep_their_bytes() {
+        let mut raw = format!("100644 {ID_A} 0\t").into_bytes();
+        raw.extend_from_slice(b"a\xff.env\0");
+        raw.extend_from_slice(format!("100644 {ID_B} 0\tb.env\0").as_bytes());
+        let entries = parse_ls_files(&raw).unwrap();
+        assert_eq!(entries[0].path, "a\u{FFFD}.env");
+        assert_eq!(entries[0].raw_path.as_deref(), Some(&b"a\xff.env"[..]));
+        assert_eq!(entries[1].raw_path, None);
+        assert_eq!(entries[1].relative_path(), PathBuf::from("b.env"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            assert_eq!(
+                entries[0].relative_path().as_os_str().as_bytes(),
+                b"a\xff.env"
+            );
+        }
+    }
+
+    #[test]
     fn batch_output_is_split_into_blobs() {
         let output = format!("{ID_A} blob 5\nhello\n{ID_B} blob 0\n\n");
         let mut seen = Vec::new();
