@@ -641,6 +641,23 @@ mod tests {
         assert!(empty_word.problem().is_some());
     }
 
+    #[test]
+    fn a_rule_asking_for_a_thin_margin_is_refused() {
+        let kat001 = include_str!("../../rules/kat001-live-key.toml");
+        let thin = kat001.replace("min_saved_bits = 48", "min_saved_bits = 8");
+        assert_ne!(thin, kat001);
+        let error = crate::rules::RuleSet::from_sources([("kat001.toml", thin.as_str())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("KAT001") && error.contains("at least 32"),
+            "{error}"
+        );
+        // The old entropy threshold is no longer part of the schema.
+        let old = kat001.replace("min_saved_bits = 48", "min_secret_entropy = 3.0");
+        assert!(crate::rules::RuleSet::from_sources([("kat001.toml", old.as_str())]).is_err());
+    }
+
     /// SplitMix64: a fixed seed makes the million keys reproducible.
     struct SplitMix(u64);
 
