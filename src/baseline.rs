@@ -471,6 +471,8 @@ mod tests {
             fingerprint: fingerprint(rule, path, matched.as_bytes()),
             snippet: Snippet::default(),
             suppression: None,
+            raw_path: None,
+            span: 0..0,
         }
     }
 

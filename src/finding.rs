@@ -4,6 +4,7 @@
 //! secret they could leak; only `--no-redact` keeps it.
 
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use sha2::{Digest, Sha256};
 
@@ -17,8 +18,14 @@ pub struct Finding {
     pub rule_id: String,
     pub rule_name: String,
     pub level: Level,
-    /// Relative to the current directory as given, `/`-separated.
+    /// Relative to the current directory as given, `/`-separated. A name
+    /// that is not UTF-8 shows here with replacement characters, and two
+    /// such names can show the same: `raw_path` tells them apart.
     pub path: String,
+    /// The bytes of `path` as the file system (or git) names the file, when
+    /// they are not UTF-8; `None` when `path` is exact. With `path`, what
+    /// identifies the file: see [`Finding::path_identity`].
+    pub raw_path: Option<Vec<u8>>,
     pub start: Position,
     /// Exclusive: the position just after the last matched character.
     pub end: Position,
@@ -34,6 +41,9 @@ pub struct Finding {
     /// Why this finding is not reported, when it is not: it is still listed
     /// in machine-readable output, but does not count toward the exit status.
     pub suppression: Option<Suppression>,
+    /// Byte offsets of the match in the scanned text, for recomputing the
+    /// fingerprint when the file turns out to have a non-UTF-8 name.
+    pub(crate) span: Range<usize>,
 }
 
 /// Where a suppression was recorded, as SARIF distinguishes them.
@@ -79,14 +89,43 @@ impl Finding {
         self.suppression.is_none()
     }
 
-    /// Deterministic output order: path, line, column, rule.
+    /// The file's identity: its raw name's bytes, which are `path`'s for a
+    /// UTF-8 name. Two files whose names only differ in bytes that are not
+    /// UTF-8 (`a\xff.env`, `a\xfe.env`) both show as `a\u{FFFD}.env` but
+    /// are two files, each with its own findings.
+    pub fn path_identity(&self) -> &[u8] {
+        self.raw_path.as_deref().unwrap_or(self.path.as_bytes())
+    }
+
+    /// Records that the file's name is `raw_path` (not UTF-8; `path` shows
+    /// it lossily) and fingerprints the finding with it. `scanned` is the
+    /// text the finding was found in.
+    pub(crate) fn set_raw_path(&mut self, raw_path: Vec<u8>, scanned: &[u8]) {
+        let matched = scanned.get(self.span.clone()).unwrap_or_default();
+        self.fingerprint = fingerprint_bytes(&self.rule_id, &raw_path, matched);
+        self.raw_path = Some(raw_path);
+    }
+
+    /// Deterministic output order: path, line, column, rule, then the raw
+    /// name (so the same finding reached twice sorts next to itself even
+    /// among files whose names show the same).
     pub fn order(&self, other: &Finding) -> Ordering {
-        (&self.path, self.start, &self.rule_id, self.end).cmp(&(
-            &other.path,
-            other.start,
-            &other.rule_id,
-            other.end,
-        ))
+        (&self.path, self.start, &self.rule_id, self.end)
+            .cmp(&(&other.path, other.start, &other.rule_id, other.end))
+            .then_with(|| self.path_identity().cmp(other.path_identity()))
+    }
+
+    /// Whether two findings are the same finding (the same file reached
+    /// twice by overlapping arguments): same file by its raw name, same
+    /// place, same rule.
+    pub fn is_same(&self, other: &Finding) -> bool {
+        (self.path_identity(), self.start, &self.rule_id, self.end)
+            == (
+                other.path_identity(),
+                other.start,
+                &other.rule_id,
+                other.end,
+            )
     }
 }
 
@@ -98,10 +137,16 @@ const FINGERPRINT_HEX_LEN: usize = 32;
 /// secret, so two different keys on the same line never collide). Line
 /// numbers are left out so the fingerprint survives edits around it.
 pub fn fingerprint(rule_id: &str, path: &str, matched: &[u8]) -> String {
+    fingerprint_bytes(rule_id, path.as_bytes(), matched)
+}
+
+/// [`fingerprint`] of a file named by raw bytes (a name that is not UTF-8):
+/// for a UTF-8 name, the same value.
+pub fn fingerprint_bytes(rule_id: &str, path: &[u8], matched: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(rule_id.as_bytes());
     hasher.update([0]);
-    hasher.update(path.as_bytes());
+    hasher.update(path);
     hasher.update([0]);
     hasher.update(matched);
     let digest = hasher.finalize();
@@ -142,5 +187,37 @@ mod tests {
         );
         // Field separators keep ("ab", "c") and ("a", "bc") apart.
         assert_ne!(fingerprint("K", "ab", b"c"), fingerprint("K", "a", b"bc"));
+    }
+
+    #[test]
+    fn raw_names_identify_files_and_their_fingerprints() {
+        // A UTF-8 name fingerprints as before.
+        assert_eq!(
+            fingerprint_bytes("KAT001", b"src/a.js", b"m"),
+            fingerprint("KAT001", "src/a.js", b"m")
+        );
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let key = format!(
+            "kat_live_{}.{}",
+            "8jzPde0IgxLd6", "Bel31iEl2hpChYgCfrL1spNxnyVmihA-2O76"
+        );
+        let text = format!("K={key}\n");
+        let found =
+            crate::scanner::Scanner::new(&rules, true).scan("a\u{FFFD}.env", text.as_bytes());
+        let plain = found[0].clone();
+        assert_eq!(plain.path_identity(), "a\u{FFFD}.env".as_bytes());
+        let mut ff = plain.clone();
+        ff.set_raw_path(b"a\xff.env".to_vec(), text.as_bytes());
+        let mut fe = plain.clone();
+        fe.set_raw_path(b"a\xfe.env".to_vec(), text.as_bytes());
+        assert_eq!(ff.path, fe.path);
+        assert!(!ff.is_same(&fe) && ff.is_same(&ff.clone()));
+        assert_ne!(ff.order(&fe), Ordering::Equal);
+        // The fingerprint hashes the raw name and the unmasked match.
+        assert_eq!(
+            ff.fingerprint,
+            fingerprint_bytes("KAT001", b"a\xff.env", key.as_bytes())
+        );
+        assert_ne!(ff.fingerprint, fe.fingerprint);
     }
 }

@@ -48,8 +48,12 @@ pub enum EntryKind {
 /// One file as it is in the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexEntry {
-    /// Relative to the top level, `/`-separated, as git prints it.
+    /// Relative to the top level, `/`-separated, as git prints it (a name
+    /// that is not UTF-8 with replacement characters).
     pub path: String,
+    /// The name's bytes when they are not UTF-8 (`path` is then lossy):
+    /// what tells apart two files whose names show the same.
+    pub raw_path: Option<Vec<u8>>,
     pub object_id: String,
     pub kind: EntryKind,
 }
@@ -317,6 +321,19 @@ fn utf8_path(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The bytes of a name that [`utf8_path`] cannot show exactly.
+fn raw_path(bytes: &[u8]) -> Option<Vec<u8>> {
+    std::str::from_utf8(bytes).is_err().then(|| bytes.to_vec())
+}
+
+impl IndexEntry {
+    /// The path relative to the top level, from the raw name: the file on
+    /// disk even when its name is not UTF-8.
+    pub fn relative_path(&self) -> PathBuf {
+        path_from_git(self.raw_path.as_deref().unwrap_or(self.path.as_bytes()))
+    }
+}
+
 /// `:<old mode> <new mode> <old id> <new id> <status>\0<path>\0` records.
 fn parse_diff_index(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
     let mut fields = stdout.split(|&b| b == 0);
@@ -337,6 +354,7 @@ fn parse_diff_index(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
         let path = fields.next().ok_or_else(bad)?;
         entries.push(IndexEntry {
             path: utf8_path(path),
+            raw_path: raw_path(path),
             object_id: (*new_id).to_string(),
             kind: entry_kind(new_mode),
         });
@@ -362,6 +380,7 @@ fn parse_ls_files(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
         }
         entries.push(IndexEntry {
             path: utf8_path(&record[tab + 1..]),
+            raw_path: raw_path(&record[tab + 1..]),
             object_id: id.to_string(),
             kind: entry_kind(mode),
         });
@@ -409,6 +428,26 @@ mod tests {
         let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["a\tb.txt", "run.sh"]);
         assert!(parse_ls_files(b"100644 no-tab\0").is_err());
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_keep_their_bytes() {
+        let mut raw = format!("100644 {ID_A} 0\t").into_bytes();
+        raw.extend_from_slice(b"a\xff.env\0");
+        raw.extend_from_slice(format!("100644 {ID_B} 0\tb.env\0").as_bytes());
+        let entries = parse_ls_files(&raw).unwrap();
+        assert_eq!(entries[0].path, "a\u{FFFD}.env");
+        assert_eq!(entries[0].raw_path.as_deref(), Some(&b"a\xff.env"[..]));
+        assert_eq!(entries[1].raw_path, None);
+        assert_eq!(entries[1].relative_path(), PathBuf::from("b.env"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            assert_eq!(
+                entries[0].relative_path().as_os_str().as_bytes(),
+                b"a\xff.env"
+            );
+        }
     }
 
     #[test]

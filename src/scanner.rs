@@ -191,12 +191,24 @@ impl<'r> Scanner<'r> {
             key_id,
             matched,
             fingerprint: fingerprint(&m.rule.id, path, matched_raw),
+            raw_path: None,
+            span: m.span.clone(),
             snippet: snippet::build(source, index, m.span, masks),
             suppression,
         }
     }
 }
 
+/// Every match of `detector` in `source`, placeholders filtered out.
+///
+/// A secret never contains one of its detector's keywords: in
+/// `kat_live_A.<secret>kat_live_B.<secret>` (two keys written back to
+/// back) the first secret group would otherwise swallow `kat_live_B` and
+/// hide the second key. The regex crate has no look-ahead, so the search is
+/// cut short there instead: the match is retried on the text before the
+/// keyword (where it must still satisfy the whole pattern, minimum secret
+/// length included, with `$` at the cut), then the search goes on from the
+/// keyword over the whole text.
 fn collect_matches<'r>(
     rule: &'r Rule,
     detector: &'r Detector,
@@ -207,30 +219,77 @@ fn collect_matches<'r>(
     let Some(compiled) = detector.compiled() else {
         return;
     };
-    for captures in compiled.regex.captures_iter(source) {
+    let mut at = 0;
+    // Matches may not reach past `limit`: the start of a keyword found
+    // inside a secret.
+    let mut limit = source.len();
+    loop {
+        let Some(captures) = compiled.regex.captures_at(&source[..limit], at) else {
+            if limit == source.len() {
+                break;
+            }
+            at = limit;
+            limit = source.len();
+            continue;
+        };
         let group = |index: Option<usize>| index.and_then(|i| captures.get(i)).map(|m| m.range());
         let whole = captures
             .get(0)
             .expect("group 0 always participates")
             .range();
-        let span = group(compiled.groups.finding).unwrap_or(whole);
+        let span = group(compiled.groups.finding).unwrap_or(whole.clone());
         let key_id = group(compiled.groups.key_id);
         let secret = group(compiled.groups.secret);
-        if let (Some(filter), Some(secret)) = (&detector.filter, &secret) {
-            let key_id_bytes = key_id.clone().map(|range| &source[range]);
-            if filter.is_placeholder(key_id_bytes, &source[secret.clone()]) {
-                continue;
-            }
+        if let Some(keyword) = secret
+            .as_ref()
+            .and_then(|secret| keyword_inside(detector, source, secret.clone()))
+        {
+            at = whole.start;
+            limit = keyword;
+            continue;
         }
-        out.push(RawMatch {
-            rule,
-            detector,
-            span,
-            key_id,
-            secret,
-            client_reason: client_reason.clone(),
-        });
+        let placeholder = match (&detector.filter, &secret) {
+            (Some(filter), Some(secret)) => {
+                let key_id_bytes = key_id.clone().map(|range| &source[range]);
+                filter.is_placeholder(key_id_bytes, &source[secret.clone()])
+            }
+            _ => false,
+        };
+        if !placeholder {
+            out.push(RawMatch {
+                rule,
+                detector,
+                span,
+                key_id,
+                secret,
+                client_reason: client_reason.clone(),
+            });
+        }
+        // After an empty match the search moves one byte on, as
+        // `captures_iter` does; at the end of the text, it is over.
+        at = whole.end + usize::from(whole.is_empty());
+        if at > limit {
+            if limit == source.len() {
+                break;
+            }
+            at = limit;
+            limit = source.len();
+        }
     }
+}
+
+/// Where the first of `detector`'s keywords starts inside `secret` (not at
+/// its very start, so the search always moves on), if one does.
+fn keyword_inside(detector: &Detector, source: &[u8], secret: Range<usize>) -> Option<usize> {
+    let inside = secret.start + 1..secret.end;
+    detector
+        .keywords
+        .iter()
+        .filter_map(|keyword| {
+            memchr::memmem::find(&source[inside.clone()], keyword.as_bytes())
+                .map(|offset| inside.start + offset)
+        })
+        .min()
 }
 
 /// In a file of which only `<script>` elements ship (Astro), client-scoped
@@ -491,6 +550,86 @@ mod tests {
         let findings = scanner.scan("a.txt", key().as_bytes());
         assert_eq!(findings[0].matched, key());
         assert!(findings[0].snippet.text.contains(SECRET));
+    }
+
+    /// `(rule, key id, line, first column, end column)` of each finding.
+    fn key_findings(path: &str, source: &str) -> Vec<(String, String, usize, usize, usize)> {
+        let rules = RuleSet::builtin().unwrap();
+        Scanner::new(&rules, true)
+            .scan(path, source.as_bytes())
+            .into_iter()
+            .map(|f| {
+                (
+                    f.rule_id,
+                    f.key_id.unwrap_or_default(),
+                    f.start.line,
+                    f.start.column,
+                    f.end.column,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keys_written_back_to_back_are_two_findings() {
+        // Issue 9: the first secret group swallowed the second key's
+        // `kat_live_<id>`, and the second key was never reported.
+        let second = format!("kat_live_Ab3dE9zq.{}", "Zr5Tq8Wm2Xn7Lp4Kv9Bc1Hd6Jf3Gs0Qe");
+        let source = format!("k={}{second}\n", key());
+        let first_end = 3 + key().len();
+        let row = |rule: &str, id: &str, start: usize, end: usize| {
+            (rule.to_string(), id.to_string(), 1, start, end)
+        };
+        assert_eq!(
+            key_findings(".env", &source),
+            [
+                row("KAT001", KEY_ID, 3, first_end),
+                row("KAT001", "Ab3dE9zq", first_end, first_end + second.len()),
+            ]
+        );
+        // The same in a file that ships to clients: KAT002, twice.
+        assert_eq!(
+            key_findings("dist/app.js", &format!("var k=\"{}{second}\";", key())),
+            [
+                row("KAT002", KEY_ID, 8, 8 + key().len()),
+                row(
+                    "KAT002",
+                    "Ab3dE9zq",
+                    8 + key().len(),
+                    8 + key().len() + second.len()
+                ),
+            ]
+        );
+        // Three in a row, and no masking of one by another: each secret is
+        // masked, each id shown.
+        let rules = RuleSet::builtin().unwrap();
+        let findings =
+            Scanner::new(&rules, true).scan("a.txt", format!("{0}{0}{0}", key()).as_bytes());
+        assert_eq!(findings.len(), 3);
+        for finding in &findings {
+            assert_eq!(
+                finding.matched,
+                format!("kat_live_{KEY_ID}.{}", "*".repeat(SECRET.len()))
+            );
+        }
+    }
+
+    #[test]
+    fn a_secret_cut_too_short_by_the_next_key_is_not_a_key() {
+        // Cut before the next `kat_live_`, the first secret keeps 10
+        // characters: below the pattern's 16, so only the second key is
+        // reported.
+        let source = format!("kat_live_Ab3dE9zq.Zr5Tq8Wm2X{}", key());
+        assert_eq!(
+            key_findings("a.txt", &source),
+            [(
+                "KAT001".to_string(),
+                KEY_ID.to_string(),
+                1,
+                29,
+                29 + key().len()
+            )]
+        );
     }
 
     #[test]

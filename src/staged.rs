@@ -59,7 +59,7 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
     for entry in repository.staged_entries()? {
         match entry.kind {
             EntryKind::File => {
-                let location = top.join(&entry.path);
+                let location = top.join(entry.relative_path());
                 let filtered = options
                     .exclude_filter
                     .as_ref()
@@ -89,7 +89,8 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
     let ids: Vec<&str> = files.iter().map(|f| f.object_id.as_str()).collect();
     let max = options.max_file_size;
     repository.read_blobs(&ids, |index, size, body| {
-        let path = files[index].path.clone();
+        let entry = &files[index];
+        let path = entry.path.clone();
         if size > max {
             report.skipped.push(Skipped {
                 path,
@@ -102,8 +103,16 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
         body.read_to_end(&mut bytes)?;
         // The working tree around the file tells which project it is in
         // (client or server code), even when the file itself is gone.
-        let location = top.join(&path);
-        scan_contents(scanner, path, Some(&location), &bytes, &mut report);
+        let location = top.join(entry.relative_path());
+        let raw_path = entry.raw_path.clone();
+        scan_contents(
+            scanner,
+            path,
+            raw_path,
+            Some(&location),
+            &bytes,
+            &mut report,
+        );
         Ok(())
     })?;
     report.sort();

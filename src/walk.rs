@@ -217,10 +217,9 @@ impl ScanReport {
     pub(crate) fn sort(&mut self) {
         self.findings.sort_by(Finding::order);
         // Overlapping arguments (`katscan scan . src`) reach a file twice;
-        // report each finding once.
-        self.findings.dedup_by(|a, b| {
-            (&a.path, a.start, &a.rule_id, a.end) == (&b.path, b.start, &b.rule_id, b.end)
-        });
+        // report each finding once. Files are told apart by their raw
+        // names: two whose names only show the same are two files.
+        self.findings.dedup_by(|a, b| a.is_same(b));
         self.skipped
             .sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
     }
@@ -714,6 +713,7 @@ impl FileVisitor<'_, '_> {
         scan_contents(
             self.scanner,
             display_path(path),
+            raw_display_path(path),
             Some(path),
             &bytes,
             &mut self.local,
@@ -741,11 +741,13 @@ impl FileVisitor<'_, '_> {
 
 /// Scans one file's contents, or records it as binary: the step every
 /// source of files (a walk, the git index) shares. `path` is as reported;
+/// `raw_path` its bytes when the name is not UTF-8 (`path` is then lossy);
 /// `location` is where the file (or its working-tree copy) is on disk,
 /// which tells the client classifier what project it belongs to.
 pub(crate) fn scan_contents(
     scanner: &Scanner<'_>,
     path: String,
+    raw_path: Option<Vec<u8>>,
     location: Option<&Path>,
     bytes: &[u8],
     report: &mut ScanReport,
@@ -762,9 +764,13 @@ pub(crate) fn scan_contents(
     }
     report.files_scanned += 1;
     report.bytes_scanned += bytes.len() as u64;
-    report
-        .findings
-        .extend(scanner.scan_at(&path, location, &text));
+    let mut findings = scanner.scan_at(&path, location, &text);
+    if let Some(raw_path) = raw_path {
+        for finding in &mut findings {
+            finding.set_raw_path(raw_path.clone(), &text);
+        }
+    }
+    report.findings.extend(findings);
     report.scanned_files.push(path);
 }
 
@@ -798,6 +804,29 @@ pub fn display_path(path: &Path) -> String {
     } else {
         shown.to_string()
     }
+}
+
+/// [`display_path`]'s bytes without the lossy conversion, when the name
+/// is not valid UTF-8 (`None` when [`display_path`] is exact): what tells
+/// apart two files whose names display the same.
+pub fn raw_display_path(path: &Path) -> Option<Vec<u8>> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    let mut shown = path.as_os_str().as_encoded_bytes();
+    while let Some(rest) = shown.strip_prefix(b"./") {
+        let slashes = rest.iter().take_while(|&&b| b == b'/').count();
+        shown = &rest[slashes..];
+    }
+    let mut bytes = shown.to_vec();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        for byte in &mut bytes {
+            if *byte == b'\\' {
+                *byte = b'/';
+            }
+        }
+    }
+    Some(bytes)
 }
 
 fn error_path(error: &ignore::Error) -> Option<&Path> {
@@ -855,6 +884,17 @@ fn classify_not_found(path: &Path) -> SkipReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn raw_display_paths_keep_the_bytes_display_paths_replace() {
+        use std::os::unix::ffi::OsStrExt;
+        let raw = Path::new(std::ffi::OsStr::from_bytes(b"././/d/a\xff.env"));
+        assert_eq!(display_path(raw), "d/a\u{FFFD}.env");
+        assert_eq!(raw_display_path(raw).as_deref(), Some(&b"d/a\xff.env"[..]));
+        // A UTF-8 name is shown exactly: no raw bytes needed.
+        assert_eq!(raw_display_path(Path::new("./d/a.env")), None);
+    }
 
     #[test]
     fn display_paths_drop_leading_dot_slash() {

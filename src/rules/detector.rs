@@ -228,6 +228,12 @@ impl Detector {
                 message: "a [filter] needs a `secret` group in the pattern".into(),
             });
         }
+        if let Some(problem) = spec.filter.as_ref().and_then(FilterSpec::problem) {
+            return Err(RuleError::Inconsistent {
+                id: subject,
+                message: problem,
+            });
+        }
 
         let conditions = |specs: Vec<ConditionSpec>| -> Result<Vec<Condition>, RuleError> {
             specs

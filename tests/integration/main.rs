@@ -19,6 +19,7 @@ mod formats;
 mod hook;
 mod hostile_output;
 mod human;
+mod keys;
 mod public_env;
 mod rules;
 mod staged;

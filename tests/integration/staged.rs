@@ -417,3 +417,30 @@ fn staged_refuses_two_outputs_naming_one_file() {
     );
     assert!(!repo.path().join("r.json").exists());
 }
+
+/// Issue 9: index paths are bytes. Two staged files whose names only show
+/// the same (`a\xff.env`, `a\xfe.env`), each with the key at the same
+/// place, are two findings.
+#[cfg(unix)]
+#[test]
+fn staged_files_whose_names_show_the_same_keep_their_own_findings() {
+    let repo = git_repo();
+    let text = format!("KATALO_API_KEY={}\n", key());
+    crate::keys::write_raw_named(repo.path(), b"a\xff.env", &text);
+    crate::keys::write_raw_named(repo.path(), b"a\xfe.env", &text);
+    git(repo.path(), &["add", "."]);
+    let (document, code) = staged_json(repo.path(), &[]);
+    let shown = "a\u{FFFD}.env";
+    assert_eq!(
+        locations(&document),
+        expected(&[(shown, 1, "KAT001"), (shown, 1, "KAT001")])
+    );
+    assert_eq!(code, 1);
+    let fingerprints: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_ne!(fingerprints[0], fingerprints[1]);
+}
