@@ -32,6 +32,8 @@ pub mod git;
 pub mod location;
 pub mod output;
 pub mod prefilter;
+#[cfg(test)]
+mod promises;
 pub mod redact;
 pub mod report;
 pub mod rules;
