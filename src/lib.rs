@@ -25,6 +25,7 @@ pub mod decode;
 pub mod exclude;
 pub mod finding;
 pub mod git;
+pub mod input;
 pub mod location;
 pub mod prefilter;
 pub mod report;
