@@ -17,6 +17,7 @@ mod cors_python_jvm;
 mod fixtures;
 mod formats;
 mod hook;
+mod hostile_inputs;
 mod human;
 mod public_env;
 mod rules;
