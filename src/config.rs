@@ -1187,4 +1187,34 @@ negative_examples = ['T = env("ACME")']
             Discovery::Found(app.join(FILE_NAME))
         );
     }
+
+    #[test]
+    fn diagnostics_show_only_the_offending_line_cropped() {
+        let render = |text: &str| {
+            let error = parse(text).unwrap_err();
+            let mut rendered = String::new();
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+                .render_report(&mut rendered, &error)
+                .unwrap();
+            rendered
+        };
+        let rendered =
+            render("exclude = []\nsecret_before = 1\n[rules]\ndisable = 7\nsecret_after = 2\n");
+        assert!(rendered.contains("proj/.katscan.toml:4:11"), "{rendered}");
+        assert!(rendered.contains("disable = 7"), "{rendered}");
+        assert!(!rendered.contains("secret"), "{rendered}");
+
+        let long = format!(
+            "exclude = [{}1, \"{}\"]\n",
+            "\"a\", ".repeat(10_000),
+            "z".repeat(10_000)
+        );
+        let rendered = render(&long);
+        assert!(
+            rendered.contains("proj/.katscan.toml:1:50012"),
+            "{rendered}"
+        );
+        assert!(rendered.len() < 1_500, "{rendered}");
+        assert!(!rendered.contains(&"z".repeat(100)), "{rendered}");
+    }
 }

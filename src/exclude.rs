@@ -433,4 +433,46 @@ mod tests {
         assert!(!named_above.is_excluded(&root.join("src/a.js"), false));
         assert!(named_above.is_excluded(&root.join(format!("src/{above}/a.js")), false));
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn hostile_ignore_files_are_not_read_and_are_recorded() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = fs::canonicalize(dir.path()).unwrap();
+        fs::create_dir(root.join(".git")).unwrap();
+        write(&root, "shared", "*.log\n");
+        write(&root, "a/x.log", "");
+        symlink("../shared", root.join("a/.katscanignore")).unwrap();
+        write(&root, "b/x.log", "");
+        symlink("/dev/zero", root.join("b/.katscanignore")).unwrap();
+        write(&root, "c/x.log", "");
+        symlink("/proc/self/environ", root.join("c/.ignore")).unwrap();
+        write(&root, "d/x.log", "");
+        write(&root, "d/.ignore", "*.log\n# \u{1F600}\r\nbad{\n");
+
+        let mut excluder = excluder(&root, &[], true);
+        // A link inside the repository is read; lines as the crate reads them.
+        assert!(excluder.is_excluded(&root.join("a/x.log"), false));
+        assert!(excluder.is_excluded(&root.join("d/x.log"), false));
+        // Links leading out are not: nothing is excluded by them.
+        assert!(!excluder.is_excluded(&root.join("b/x.log"), false));
+        assert!(!excluder.is_excluded(&root.join("c/x.log"), false));
+        let mut problems: Vec<(String, &str)> = excluder
+            .problems()
+            .iter()
+            .map(|p| {
+                let path = Path::new(&p.path).strip_prefix(&root).unwrap();
+                (path.display().to_string(), p.message.as_str())
+            })
+            .collect();
+        problems.sort();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].0 == "b/.katscanignore" && problems[0].1.starts_with("not read: "));
+        assert!(problems[1].0 == "c/.ignore" && problems[1].1.starts_with("not read: "));
+        assert!(
+            problems[2].0 == "d/.ignore" && problems[2].1.contains("line 3"),
+            "{problems:?}"
+        );
+    }
 }

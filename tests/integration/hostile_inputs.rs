@@ -299,3 +299,38 @@ fn staged_scans_do_not_read_hostile_ignore_files() {
         "{text}"
     );
 }
+
+#[test]
+fn the_build_output_walk_does_not_read_hostile_ignore_files_either() {
+    let dir = repository();
+    write(dir.path(), ".gitignore", "dist/\n");
+    write(
+        dir.path(),
+        "dist/app.js",
+        format!("const k = \"{}\";\n", key()),
+    );
+    write(
+        dir.path(),
+        "dist/sub/x.js",
+        format!("const k = \"{}\";\n", key()),
+    );
+    write(dir.path(), "dist/sub/.katscanignore", "x.js\n");
+    symlink("/dev/zero", dir.path().join("dist/.katscanignore")).unwrap();
+    let (code, text) = scan(dir.path(), &["-f", "json", "--include-build-output"]);
+    assert_eq!(code, 1, "{text}");
+    let (findings, skips) = json_findings_and_skips(&text);
+    // `dist/` is walked without its hostile ignore file; the safe reading
+    // of `dist/sub/.katscanignore` still excludes `x.js`.
+    assert_eq!(
+        findings,
+        ["dist/app.js", "ignored/b.env", "sub/a.env"],
+        "{text}"
+    );
+    assert!(
+        skips.contains(&(
+            "dist/.katscanignore".to_string(),
+            "bad_ignore_file".to_string()
+        )),
+        "{skips:?}"
+    );
+}
