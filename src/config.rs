@@ -111,8 +111,10 @@ pub struct Config {
 /// carries the file and the span of the mistake.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum ConfigError {
-    #[error("cannot read config file {}: {source}", path.display())]
-    Read { path: PathBuf, source: InputError },
+    /// `error` is in the message, not a `source`: miette would print it
+    /// twice.
+    #[error("cannot read config file {}: {error}", path.display())]
+    Read { path: PathBuf, error: InputError },
     /// `message` names the file. The diagnostic shows the offending line
     /// only, cropped around the mistake: the file may not be a config at
     /// all (`--config .env`), and no more of it than the mistake is echoed.
@@ -196,10 +198,10 @@ impl Config {
     /// Reads and validates a config file. Rule ids it names are checked
     /// later, by [`Config::apply`], against the rules in use.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = input::read_capped_text(path, input::CONFIG_CAP).map_err(|source| {
+        let text = input::read_capped_text(path, input::CONFIG_CAP).map_err(|error| {
             ConfigError::Read {
                 path: path.to_path_buf(),
-                source,
+                error,
             }
         })?;
         Config::parse(path, text)
