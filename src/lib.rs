@@ -16,6 +16,8 @@
 //! `--force-exclude`) are checked against ignore files by [`exclude`].
 //! Findings can be suppressed in the source ([`suppress`]) or by a
 //! [`baseline`] file; suppressed findings are kept and marked, not dropped.
+//! Config, baseline and ignore files are read through [`input`] (regular
+//! files only, capped, no symbolic link out of the repository).
 
 pub mod baseline;
 pub mod client;
