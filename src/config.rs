@@ -11,18 +11,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::env;
 use std::fs;
-use std::io;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
 use crate::finding::Finding;
+use crate::input::{self, InputError};
 use crate::rules::examples::{self, ExampleFailure};
 use crate::rules::{self, AddRuleError, Level, RuleError, RuleSet, RuleSpec};
 
@@ -111,14 +111,18 @@ pub struct Config {
 /// carries the file and the span of the mistake.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum ConfigError {
-    #[error("cannot read config file {}: {source}", path.display())]
-    Read { path: PathBuf, source: io::Error },
-    /// `message` names the file.
+    /// `error` is in the message, not a `source`: miette would print it
+    /// twice.
+    #[error("cannot read config file {}: {error}", path.display())]
+    Read { path: PathBuf, error: InputError },
+    /// `message` names the file. The diagnostic shows the offending line
+    /// only, cropped around the mistake: the file may not be a config at
+    /// all (`--config .env`), and no more of it than the mistake is echoed.
     #[error("{message}")]
     Invalid {
         message: String,
         #[source_code]
-        file: Arc<NamedSource<String>>,
+        file: Arc<Excerpt>,
         #[label("{label}")]
         span: SourceSpan,
         label: String,
@@ -127,11 +131,27 @@ pub enum ConfigError {
     },
 }
 
+/// What discovery found for a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovery {
+    /// No config file at the scan root or the git top level.
+    None,
+    /// This file applies.
+    Found(PathBuf),
+    /// A file is there but is not read: it is not a regular file, or a
+    /// symbolic link leading out of the repository (`.katscan.toml ->
+    /// /proc/self/environ` would print the environment in a parse error).
+    /// No config applies; `reason` says why, for `--verbose`.
+    Refused { path: PathBuf, reason: String },
+}
+
 /// Where the config of a scan of `paths` is, if anywhere: `.katscan.toml`
 /// at the scan root (the first path if it is a directory, else the
 /// directory holding it), else at the top level of the git work tree that
-/// contains the scan root.
-pub fn discover(paths: &[PathBuf]) -> Option<PathBuf> {
+/// contains the scan root. A file found there is repository input: it must
+/// be a regular file, or a symbolic link to one inside the repository (the
+/// scan root outside a repository).
+pub fn discover(paths: &[PathBuf]) -> Discovery {
     let first = paths
         .first()
         .map_or_else(|| PathBuf::from("."), Clone::clone);
@@ -143,26 +163,46 @@ pub fn discover(paths: &[PathBuf]) -> Option<PathBuf> {
             _ => PathBuf::from("."),
         }
     };
+    let Some(boundary) = input::boundary_of(&root, &[]) else {
+        return Discovery::None;
+    };
     let at_root = root.join(FILE_NAME);
-    if at_root.is_file() {
-        return Some(strip_dot_slash(&at_root));
+    if let Some(found) = discovered(&at_root, &boundary, strip_dot_slash) {
+        return found;
     }
-    let canonical = fs::canonicalize(&root).ok()?;
+    let Ok(canonical) = fs::canonicalize(&root) else {
+        return Discovery::None;
+    };
     // `.git` is a directory, or a file in worktrees and submodules.
-    let top = canonical
-        .ancestors()
-        .find(|dir| dir.join(".git").exists())?;
-    let at_top = top.join(FILE_NAME);
-    at_top.is_file().then(|| shown_from_cwd(&at_top))
+    let Some(top) = canonical.ancestors().find(|dir| dir.join(".git").exists()) else {
+        return Discovery::None;
+    };
+    discovered(&top.join(FILE_NAME), &boundary, shown_from_cwd).unwrap_or(Discovery::None)
+}
+
+/// The discovery of `path` if there is a file (or link) there.
+fn discovered(path: &Path, boundary: &Path, shown: fn(&Path) -> PathBuf) -> Option<Discovery> {
+    match input::check_repository_file(path, || Some(boundary.to_path_buf()), input::CONFIG_CAP) {
+        Ok(true) => Some(Discovery::Found(shown(path))),
+        Ok(false) => None,
+        // Too large is the project's own mistake: loading it says so.
+        Err(InputError::TooLarge { .. }) => Some(Discovery::Found(shown(path))),
+        Err(error) => Some(Discovery::Refused {
+            path: shown(path),
+            reason: error.to_string(),
+        }),
+    }
 }
 
 impl Config {
     /// Reads and validates a config file. Rule ids it names are checked
     /// later, by [`Config::apply`], against the rules in use.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
+        let text = input::read_capped_text(path, input::CONFIG_CAP).map_err(|error| {
+            ConfigError::Read {
+                path: path.to_path_buf(),
+                error,
+            }
         })?;
         Config::parse(path, text)
     }
@@ -654,13 +694,120 @@ fn invalid(
 ) -> ConfigError {
     let name = strip_dot_slash(path).display().to_string();
     let span = clamp(span, text.len());
+    let excerpt = Excerpt::of(name.clone(), text, span.clone());
+    let span = clamp_to(span, excerpt.offset..excerpt.offset + excerpt.text.len());
     ConfigError::Invalid {
-        message: format!("invalid config file {name}: {message}"),
-        file: Arc::new(NamedSource::new(name, text.to_string())),
+        message: format!("invalid config file {name}: {}", crop(&message)),
+        file: Arc::new(excerpt),
         span: SourceSpan::from(span),
-        label,
+        label: crop(&label),
         help,
     }
+}
+
+/// Bytes of a line shown before the mistake, and after it.
+const EXCERPT_CONTEXT: usize = 60;
+/// Bytes of the mistake itself shown (a span can cover a 1 MB string).
+const EXCERPT_SPAN: usize = 120;
+/// Characters of a message shown: messages quote the offending value.
+const MESSAGE_LEN: usize = 240;
+
+/// The part of a config file a diagnostic shows: the line of the mistake,
+/// cropped to a window around it, and where that is in the file (so miette
+/// numbers lines and columns as in the whole file). Nothing else of the
+/// file is kept.
+#[derive(Debug, Clone)]
+pub struct Excerpt {
+    name: String,
+    text: String,
+    /// Byte offset of `text` in the file.
+    offset: usize,
+    /// 0-based line and column (in characters) of `text`'s start.
+    line: usize,
+    column: usize,
+}
+
+impl Excerpt {
+    fn of(name: String, file: &str, span: Range<usize>) -> Excerpt {
+        let line_start = file[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = file[span.start..]
+            .find(['\n', '\r'])
+            .map_or(file.len(), |i| span.start + i);
+        let mut start = span.start.saturating_sub(EXCERPT_CONTEXT).max(line_start);
+        while !file.is_char_boundary(start) {
+            start += 1;
+        }
+        let shown_span_end = span.end.min(span.start + EXCERPT_SPAN).max(span.start);
+        let mut end = (shown_span_end + EXCERPT_CONTEXT).min(line_end).max(start);
+        while !file.is_char_boundary(end) {
+            end -= 1;
+        }
+        Excerpt {
+            name,
+            text: file[start..end].to_string(),
+            offset: start,
+            line: memchr::memchr_iter(b'\n', &file.as_bytes()[..line_start]).count(),
+            column: file[line_start..start].chars().count(),
+        }
+    }
+
+    /// The 1-based line of the excerpt in the file.
+    pub fn line_number(&self) -> usize {
+        self.line + 1
+    }
+
+    /// The text shown.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let whole = self.offset..self.offset + self.text.len();
+        let (range, column) = if context_lines_before == 0 && context_lines_after == 0 {
+            // The header's `file:line:column` is that of the span itself.
+            let at = clamp_to(span.offset()..span.offset() + span.len(), whole);
+            let mut local = at.start - self.offset..at.end - self.offset;
+            while !self.text.is_char_boundary(local.start) {
+                local.start -= 1;
+            }
+            while !self.text.is_char_boundary(local.end) {
+                local.end += 1;
+            }
+            let column = self.column + self.text[..local.start].chars().count();
+            (local, column)
+        } else {
+            (0..self.text.len(), self.column)
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            &self.text.as_bytes()[range.clone()],
+            SourceSpan::from(self.offset + range.start..self.offset + range.end),
+            self.line,
+            column,
+            1,
+        )))
+    }
+}
+
+/// A message cut to [`MESSAGE_LEN`] characters.
+fn crop(message: &str) -> String {
+    match message.char_indices().nth(MESSAGE_LEN) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message.to_string(),
+    }
+}
+
+/// `span` moved inside `within`.
+fn clamp_to(span: Range<usize>, within: Range<usize>) -> Range<usize> {
+    let start = span.start.clamp(within.start, within.end);
+    start..span.end.clamp(start, within.end)
 }
 
 /// miette must never get a span past the end of its source.
@@ -752,9 +899,12 @@ negative_examples = ['T = env("ACME")']
         else {
             panic!("not an Invalid error: {error}");
         };
-        let text = file.inner();
-        let line = text[..span.offset()].matches('\n').count() + 1;
-        (line, label.clone())
+        assert!(
+            file.text().len() <= 2 * EXCERPT_CONTEXT + EXCERPT_SPAN,
+            "{file:?}"
+        );
+        assert!(span.offset() >= file.offset && span.offset() <= file.offset + file.text().len());
+        (file.line_number(), label.clone())
     }
 
     fn error_line(text: &str) -> (usize, String) {
@@ -1021,11 +1171,13 @@ negative_examples = ['T = env("ACME")']
         let app = top.join("app");
         fs::create_dir_all(app.join("src")).unwrap();
         fs::write(app.join("src/a.js"), "").unwrap();
-        assert_eq!(discover(std::slice::from_ref(&app)), None);
+        assert_eq!(discover(std::slice::from_ref(&app)), Discovery::None);
 
         fs::create_dir(top.join(".git")).unwrap();
         fs::write(top.join(FILE_NAME), "").unwrap();
-        let found = discover(&[app.join("src/a.js")]).unwrap();
+        let Discovery::Found(found) = discover(&[app.join("src/a.js")]) else {
+            panic!("the top-level config is found");
+        };
         assert_eq!(
             fs::canonicalize(found).unwrap(),
             fs::canonicalize(top.join(FILE_NAME)).unwrap()
@@ -1034,7 +1186,37 @@ negative_examples = ['T = env("ACME")']
         fs::write(app.join(FILE_NAME), "").unwrap();
         assert_eq!(
             discover(std::slice::from_ref(&app)),
-            Some(app.join(FILE_NAME))
+            Discovery::Found(app.join(FILE_NAME))
         );
+    }
+
+    #[test]
+    fn diagnostics_show_only_the_offending_line_cropped() {
+        let render = |text: &str| {
+            let error = parse(text).unwrap_err();
+            let mut rendered = String::new();
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+                .render_report(&mut rendered, &error)
+                .unwrap();
+            rendered
+        };
+        let rendered =
+            render("exclude = []\nsecret_before = 1\n[rules]\ndisable = 7\nsecret_after = 2\n");
+        assert!(rendered.contains("proj/.katscan.toml:4:11"), "{rendered}");
+        assert!(rendered.contains("disable = 7"), "{rendered}");
+        assert!(!rendered.contains("secret"), "{rendered}");
+
+        let long = format!(
+            "exclude = [{}1, \"{}\"]\n",
+            "\"a\", ".repeat(10_000),
+            "z".repeat(10_000)
+        );
+        let rendered = render(&long);
+        assert!(
+            rendered.contains("proj/.katscan.toml:1:50012"),
+            "{rendered}"
+        );
+        assert!(rendered.len() < 1_500, "{rendered}");
+        assert!(!rendered.contains(&"z".repeat(100)), "{rendered}");
     }
 }

@@ -11,12 +11,13 @@
 //! global excludes file.
 
 use std::collections::HashMap;
-use std::fs;
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
+use crate::input;
 use crate::walk::IGNORE_FILE_NAME;
 
 /// Which rules apply.
@@ -49,6 +50,10 @@ pub struct Excluder {
     global: Option<Gitignore>,
     dirs: HashMap<PathBuf, DirRules>,
     problems: Vec<BadIgnoreRule>,
+    /// See [`Excluder::confine_links_to`].
+    scan_roots: Vec<PathBuf>,
+    /// Read `.ignore` (with `ignore_files`).
+    dot_ignore: bool,
 }
 
 /// The ignore files of one directory.
@@ -77,6 +82,8 @@ impl Excluder {
             global: None,
             dirs: HashMap::new(),
             problems: Vec::new(),
+            scan_roots: Vec::new(),
+            dot_ignore: true,
         })
     }
 
@@ -157,7 +164,9 @@ impl Excluder {
         let mut rules = DirRules::default();
         if self.options.ignore_files {
             rules.katscan = self.read(dir, &dir.join(IGNORE_FILE_NAME));
-            rules.dot_ignore = self.read(dir, &dir.join(".ignore"));
+            if self.dot_ignore {
+                rules.dot_ignore = self.read(dir, &dir.join(".ignore"));
+            }
         }
         if self.options.git_ignore_files {
             rules.git_ignore = self.read(dir, &dir.join(".gitignore"));
@@ -173,13 +182,38 @@ impl Excluder {
     }
 
     /// The matcher of one ignore file rooted at `dir`, or `None` when the
-    /// file does not exist or has no patterns.
+    /// file does not exist, has no patterns, or is not read: ignore files
+    /// come from the repository, so one that is not a regular file, is
+    /// larger than [`input::IGNORE_FILE_CAP`] or is a symbolic link leading
+    /// out of the repository is recorded as a problem and set aside (which
+    /// excludes less, never more). Lines are parsed as the ignore crate's
+    /// `GitignoreBuilder::add` does, from a capped read.
     fn read(&mut self, dir: &Path, file: &Path) -> Option<Gitignore> {
-        if !file.is_file() {
-            return None;
-        }
+        let scan_roots = &self.scan_roots;
+        let allowed = input::check_repository_file(
+            file,
+            || input::boundary_of(dir, scan_roots),
+            input::IGNORE_FILE_CAP,
+        )
+        .and_then(|exists| {
+            exists
+                .then(|| input::read_capped(file, input::IGNORE_FILE_CAP))
+                .transpose()
+        });
+        let bytes = match allowed {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return None,
+            Err(error) if error.is_not_found() => return None,
+            Err(error) => {
+                self.problems.push(BadIgnoreRule {
+                    path: file.display().to_string(),
+                    message: format!("not read: {error}; its patterns do not apply"),
+                });
+                return None;
+            }
+        };
         let mut builder = GitignoreBuilder::new(dir);
-        if let Some(error) = builder.add(file) {
+        if let Some(error) = add_lines(&mut builder, file, &bytes) {
             self.problems.push(BadIgnoreRule {
                 path: file.display().to_string(),
                 message: error.to_string(),
@@ -187,6 +221,68 @@ impl Excluder {
         }
         let gitignore = builder.build().ok()?;
         (!gitignore.is_empty()).then_some(gitignore)
+    }
+}
+
+/// Adds the lines of an ignore file's text to `builder` as
+/// `GitignoreBuilder::add` would (lines split at `\n`, a trailing `\r`
+/// dropped, a leading byte order mark dropped, a line that is not UTF-8
+/// skipped), and returns the errors it would.
+fn add_lines(builder: &mut GitignoreBuilder, file: &Path, bytes: &[u8]) -> Option<ignore::Error> {
+    let mut errors = Vec::new();
+    let tagged = |line: usize, err: ignore::Error| ignore::Error::WithPath {
+        path: file.to_path_buf(),
+        err: Box::new(ignore::Error::WithLineNumber {
+            line: line as u64,
+            err: Box::new(err),
+        }),
+    };
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    if bytes.is_empty() {
+        return None;
+    }
+    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Ok(line) = std::str::from_utf8(line) else {
+            errors.push(tagged(
+                index + 1,
+                ignore::Error::Io(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                )),
+            ));
+            continue;
+        };
+        let line = if index == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
+        if let Err(error) = builder.add_line(Some(file.to_path_buf()), line) {
+            errors.push(tagged(index + 1, error));
+        }
+    }
+    match errors.len() {
+        0 => None,
+        1 => errors.pop(),
+        _ => Some(ignore::Error::Partial(errors)),
+    }
+}
+
+impl Excluder {
+    /// Symbolic-linked ignore files outside a git repository may lead only
+    /// within the scan root holding them (absolute, links resolved); by
+    /// default, within their own directory.
+    pub fn confine_links_to(mut self, scan_roots: Vec<PathBuf>) -> Self {
+        self.scan_roots = scan_roots;
+        self
+    }
+
+    /// Sets `.ignore` files aside (a walk of build output reads only
+    /// `.katscanignore`).
+    pub fn without_dot_ignore(mut self) -> Self {
+        self.dot_ignore = false;
+        self
     }
 }
 
@@ -206,16 +302,20 @@ fn first_match<'g>(
     Match::None
 }
 
+/// Cap on git's one-line pointer files (`.git` in a worktree, `commondir`).
+const GIT_FILE_CAP: u64 = 64 * 1024;
+
 /// The git directory holding `info/exclude`: `.git` itself, or for a
 /// linked worktree (a `.git` file) the main repository's directory.
 fn git_common_dir(dot_git: &Path) -> Option<PathBuf> {
     if dot_git.is_dir() {
         return Some(dot_git.to_path_buf());
     }
-    let text = fs::read_to_string(dot_git).ok()?;
+    // A `.git` file holds one line; it is not read whatever it is.
+    let text = input::read_capped_text(dot_git, GIT_FILE_CAP).ok()?;
     let git_dir = text.trim().strip_prefix("gitdir:")?.trim();
     let git_dir = dot_git.parent()?.join(git_dir);
-    match fs::read_to_string(git_dir.join("commondir")) {
+    match input::read_capped_text(&git_dir.join("commondir"), GIT_FILE_CAP) {
         Ok(common) => Some(git_dir.join(common.trim())),
         Err(_) => Some(git_dir),
     }
@@ -245,6 +345,7 @@ fn absolute(path: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn write(root: &Path, relative: &str, contents: &str) {
         let path = root.join(relative);
@@ -331,5 +432,47 @@ mod tests {
         let mut named_above = self::excluder(root, &[above], false);
         assert!(!named_above.is_excluded(&root.join("src/a.js"), false));
         assert!(named_above.is_excluded(&root.join(format!("src/{above}/a.js")), false));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hostile_ignore_files_are_not_read_and_are_recorded() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = fs::canonicalize(dir.path()).unwrap();
+        fs::create_dir(root.join(".git")).unwrap();
+        write(&root, "shared", "*.log\n");
+        write(&root, "a/x.log", "");
+        symlink("../shared", root.join("a/.katscanignore")).unwrap();
+        write(&root, "b/x.log", "");
+        symlink("/dev/zero", root.join("b/.katscanignore")).unwrap();
+        write(&root, "c/x.log", "");
+        symlink("/proc/self/environ", root.join("c/.ignore")).unwrap();
+        write(&root, "d/x.log", "");
+        write(&root, "d/.ignore", "*.log\n# \u{1F600}\r\nbad{\n");
+
+        let mut excluder = excluder(&root, &[], true);
+        // A link inside the repository is read; lines as the crate reads them.
+        assert!(excluder.is_excluded(&root.join("a/x.log"), false));
+        assert!(excluder.is_excluded(&root.join("d/x.log"), false));
+        // Links leading out are not: nothing is excluded by them.
+        assert!(!excluder.is_excluded(&root.join("b/x.log"), false));
+        assert!(!excluder.is_excluded(&root.join("c/x.log"), false));
+        let mut problems: Vec<(String, &str)> = excluder
+            .problems()
+            .iter()
+            .map(|p| {
+                let path = Path::new(&p.path).strip_prefix(&root).unwrap();
+                (path.display().to_string(), p.message.as_str())
+            })
+            .collect();
+        problems.sort();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].0 == "b/.katscanignore" && problems[0].1.starts_with("not read: "));
+        assert!(problems[1].0 == "c/.ignore" && problems[1].1.starts_with("not read: "));
+        assert!(
+            problems[2].0 == "d/.ignore" && problems[2].1.contains("line 3"),
+            "{problems:?}"
+        );
     }
 }

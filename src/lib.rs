@@ -16,6 +16,8 @@
 //! `--force-exclude`) are checked against ignore files by [`exclude`].
 //! Findings can be suppressed in the source ([`suppress`]) or by a
 //! [`baseline`] file; suppressed findings are kept and marked, not dropped.
+//! Config, baseline and ignore files are read through [`input`] (regular
+//! files only, capped, no symbolic link out of the repository).
 //!
 //! Whatever produced it, text leaves katscan through [`output`], which masks
 //! every key-shaped token ([`redact`]) and lets no control sequence or
@@ -29,6 +31,7 @@ pub mod decode;
 pub mod exclude;
 pub mod finding;
 pub mod git;
+pub mod input;
 pub mod location;
 pub mod output;
 pub mod prefilter;

@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::mem;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
 use ignore::overrides::OverrideBuilder;
@@ -24,6 +24,7 @@ use crate::decode;
 use crate::exclude::{ExcludeOptions, Excluder};
 use crate::finding::Finding;
 use crate::git;
+use crate::input::{self, InputError};
 use crate::scanner::Scanner;
 
 /// The ignore file katscan reads besides `.gitignore` and `.ignore`: for
@@ -272,26 +273,26 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
         let git = options
             .respect_ignore_files
             .then(|| scope.spawn(|| tracked_but_ignored(&paths)));
-        let first =
-            walk_builder(options, &paths, Pass::Everything { build_output })?.build_parallel();
-        first.visit(&mut VisitorBuilder {
+        walk_pass(
             scanner,
             options,
-            shared: &shared,
-            build_output_root: None,
-        });
+            &paths,
+            Pass::Everything { build_output },
+            None,
+            &shared,
+        )?;
         if !build_output.is_empty() {
             // Each root once more, ignore files aside, for the build-output
             // directories the first walk left to this one.
             for root in &paths {
-                let walker = walk_builder(options, std::slice::from_ref(root), Pass::BuildOutput)?
-                    .build_parallel();
-                walker.visit(&mut VisitorBuilder {
+                walk_pass(
                     scanner,
                     options,
-                    shared: &shared,
-                    build_output_root: Some(root),
-                });
+                    std::slice::from_ref(root),
+                    Pass::BuildOutput,
+                    Some(root),
+                    &shared,
+                )?;
             }
         }
         Ok(git
@@ -420,6 +421,286 @@ impl<'o> PathExcluder<'o> {
     }
 }
 
+/// One walk of `roots`, scanning what it finds into `shared`. The ignore
+/// crate reads each directory's ignore files itself when it enters it, with
+/// no limit and whatever they are (`.gitignore -> /dev/zero` is an endless
+/// allocation, a FIFO blocks); a directory holding one katscan would not
+/// read ([`crate::input::check_repository_file`]) is kept from that walk
+/// and walked afterwards with the crate's ignore-file reading off and
+/// exclusion decided by [`Excluder`], which reads ignore files safely (the
+/// same semantics); the file it does not read is recorded as skipped.
+fn walk_pass(
+    scanner: &Scanner<'_>,
+    options: &WalkOptions,
+    roots: &[PathBuf],
+    pass: Pass<'_>,
+    build_output_root: Option<&Path>,
+    shared: &Mutex<ScanReport>,
+) -> Result<(), WalkError> {
+    let guard = Arc::new(IgnoreGuard::new(options, pass, roots));
+    let (safe_roots, mut deferred) = guard.split_roots();
+    if !safe_roots.is_empty() {
+        walk_builder(
+            options,
+            &safe_roots,
+            roots,
+            pass,
+            IgnoreFiles::ReadByCrate(Arc::clone(&guard)),
+        )?
+        .build_parallel()
+        .visit(&mut VisitorBuilder {
+            scanner,
+            options,
+            shared,
+            build_output_root,
+        });
+    }
+    deferred.extend(guard.take_deferred());
+    if deferred.is_empty() {
+        return Ok(());
+    }
+    let excluder = Arc::new(Mutex::new(guard.excluder(options)?));
+    let dirs: Vec<PathBuf> = deferred.iter().map(|d| d.dir.clone()).collect();
+    walk_builder(
+        options,
+        &dirs,
+        roots,
+        pass,
+        IgnoreFiles::ReadByExcluder(Arc::clone(&excluder)),
+    )?
+    .build_parallel()
+    .visit(&mut VisitorBuilder {
+        scanner,
+        options,
+        shared,
+        build_output_root,
+    });
+    let mut report = shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    report
+        .skipped
+        .extend(deferred.into_iter().map(|d| d.skipped));
+    let excluder = excluder
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    report
+        .skipped
+        .extend(excluder.problems().iter().map(|problem| Skipped {
+            path: shown_below(Path::new(&problem.path), roots),
+            reason: SkipReason::BadIgnoreFile,
+            detail: problem.message.clone(),
+        }));
+    Ok(())
+}
+
+/// An absolute path as the walk of `roots` shows it.
+fn shown_below(absolute: &Path, roots: &[PathBuf]) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    roots
+        .iter()
+        .find_map(|root| {
+            let rest = absolute.strip_prefix(lexical_absolute(&cwd, root)).ok()?;
+            Some(display_path(&root.join(rest)))
+        })
+        .or_else(|| {
+            let rest = absolute.strip_prefix(&cwd).ok()?;
+            Some(display_path(rest))
+        })
+        .unwrap_or_else(|| display_path(absolute))
+}
+
+fn lexical_absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in cwd.join(path).components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Who reads ignore files in a walk.
+#[derive(Clone)]
+enum IgnoreFiles {
+    /// The ignore crate, in directories the guard let through.
+    ReadByCrate(Arc<IgnoreGuard>),
+    /// Nobody in the walk: the excluder decides (a fallback walk).
+    ReadByExcluder(Arc<Mutex<Excluder>>),
+}
+
+/// Which directories of a walk the ignore crate may enter: those whose
+/// ignore files katscan would read. The others are deferred to a walk of
+/// their own (see [`walk_pass`]).
+struct IgnoreGuard {
+    /// The ignore files the crate reads in this pass.
+    names: &'static [&'static str],
+    roots: Vec<PathBuf>,
+    /// Per root, where its ignore files' symbolic links may lead; resolved
+    /// when first needed (only a symbolic-linked ignore file needs it).
+    boundaries: Vec<OnceLock<Option<PathBuf>>>,
+    /// Whether `.gitignore` and git's excludes apply (for the excluder).
+    git_rules: bool,
+    deferred: Mutex<Vec<Deferred>>,
+}
+
+/// A directory kept from a walk, and the ignore file why.
+struct Deferred {
+    dir: PathBuf,
+    skipped: Skipped,
+}
+
+const EVERY_IGNORE_FILE: &[&str] = &[IGNORE_FILE_NAME, ".ignore", ".gitignore"];
+const KATSCAN_IGNORE_FILE: &[&str] = &[IGNORE_FILE_NAME];
+
+impl IgnoreGuard {
+    fn new(options: &WalkOptions, pass: Pass<'_>, roots: &[PathBuf]) -> Self {
+        let respect = options.respect_ignore_files;
+        let git_rules = respect && matches!(pass, Pass::Everything { .. });
+        let names = match (respect, git_rules) {
+            (false, _) => &[][..],
+            (true, true) => EVERY_IGNORE_FILE,
+            (true, false) => KATSCAN_IGNORE_FILE,
+        };
+        IgnoreGuard {
+            names,
+            roots: roots.to_vec(),
+            boundaries: roots.iter().map(|_| OnceLock::new()).collect(),
+            git_rules,
+            deferred: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The roots the crate may walk, and the deferred others: a root whose
+    /// own ignore files, or those of a directory above it (the crate reads
+    /// those too), katscan would not read.
+    fn split_roots(&self) -> (Vec<PathBuf>, Vec<Deferred>) {
+        let mut safe = Vec::new();
+        let mut deferred = Vec::new();
+        for (index, root) in self.roots.iter().enumerate() {
+            let hostile = if self.names.is_empty() || !root.is_dir() {
+                None
+            } else {
+                std::fs::canonicalize(root).ok().and_then(|canonical| {
+                    self.hostile_file(root, index, true).or_else(|| {
+                        canonical
+                            .ancestors()
+                            .skip(1)
+                            .find_map(|dir| self.hostile_file(dir, index, false))
+                    })
+                })
+            };
+            match hostile {
+                Some(skipped) => deferred.push(Deferred {
+                    dir: root.clone(),
+                    skipped,
+                }),
+                None => safe.push(root.clone()),
+            }
+        }
+        (safe, deferred)
+    }
+
+    /// Whether the crate may enter `dir` (met in the walk); if not, it is
+    /// deferred.
+    fn admits(&self, dir: &Path) -> bool {
+        if self.names.is_empty() {
+            return true;
+        }
+        let root = self
+            .roots
+            .iter()
+            .position(|root| dir.starts_with(root))
+            .unwrap_or(0);
+        match self.hostile_file(dir, root, true) {
+            None => true,
+            Some(skipped) => {
+                self.deferred
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(Deferred {
+                        dir: dir.to_path_buf(),
+                        skipped,
+                    });
+                false
+            }
+        }
+    }
+
+    /// The first ignore file in `dir` katscan would not read, as a skip
+    /// record (shown as walked when `walked`, else `dir` is absolute and
+    /// shown as the walk would show it).
+    fn hostile_file(&self, dir: &Path, root: usize, walked: bool) -> Option<Skipped> {
+        self.names.iter().find_map(|name| {
+            let file = dir.join(name);
+            let boundary = || {
+                self.boundaries.get(root).and_then(|cell| {
+                    cell.get_or_init(|| {
+                        let root = &self.roots[root];
+                        let canonical = std::fs::canonicalize(root).ok()?;
+                        input::boundary_of(root, &[canonical])
+                    })
+                    .clone()
+                })
+            };
+            match input::check_repository_file(&file, boundary, input::IGNORE_FILE_CAP) {
+                // An I/O error reading it the crate meets and reports too.
+                Ok(_) | Err(InputError::Io { .. }) => None,
+                Err(error) => Some(Skipped {
+                    path: if walked {
+                        display_path(&file)
+                    } else {
+                        shown_below(&file, &self.roots)
+                    },
+                    reason: SkipReason::BadIgnoreFile,
+                    detail: format!("not read: {error}; its patterns do not apply"),
+                }),
+            }
+        })
+    }
+
+    fn take_deferred(&self) -> Vec<Deferred> {
+        mem::take(
+            &mut *self
+                .deferred
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    /// The exclusion a fallback walk of this pass applies in place of the
+    /// crate's: the same ignore files, read safely.
+    fn excluder(&self, options: &WalkOptions) -> Result<Excluder, WalkError> {
+        let respect = options.respect_ignore_files;
+        let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let excluder = Excluder::new(ExcludeOptions {
+            ignore_files: respect,
+            git_ignore_files: self.git_rules,
+            excludes: options.excludes.clone(),
+            exclude_root,
+        })
+        .map_err(|e| WalkError::BadExclude {
+            glob: options.excludes.join(", "),
+            message: e.to_string(),
+        })?
+        .confine_links_to(
+            self.roots
+                .iter()
+                .filter_map(|root| std::fs::canonicalize(root).ok())
+                .collect(),
+        );
+        Ok(if respect && !self.git_rules {
+            excluder.without_dot_ignore()
+        } else {
+            excluder
+        })
+    }
+}
+
 /// What one walk covers.
 #[derive(Clone, Copy)]
 enum Pass<'a> {
@@ -479,20 +760,61 @@ pub fn tracked_but_ignored_files(options: &WalkOptions) -> Result<Vec<PathBuf>, 
 /// Every file a scan with `options` would visit, one thread, in path
 /// order (for listings such as `katscan classify`; scans walk in parallel).
 /// Build output is left as ignore files leave it.
-pub fn files_in_order(options: &WalkOptions) -> Result<ignore::Walk, WalkError> {
+pub fn files_in_order(options: &WalkOptions) -> Result<Vec<WalkEntry>, WalkError> {
     let roots = if options.force_exclude {
         not_excluded(options)?
     } else {
         options.paths.clone()
     };
-    let mut builder = walk_builder(options, &roots, Pass::Everything { build_output: &[] })?;
-    Ok(builder.sort_by_file_path(|a, b| a.cmp(b)).build())
+    let pass = Pass::Everything { build_output: &[] };
+    // Guarded like a scan's walk: a directory whose ignore files katscan
+    // would not read is walked after, with them read safely.
+    let guard = Arc::new(IgnoreGuard::new(options, pass, &roots));
+    let (safe_roots, mut deferred) = guard.split_roots();
+    let mut entries: Vec<WalkEntry> = Vec::new();
+    if !safe_roots.is_empty() {
+        let mut builder = walk_builder(
+            options,
+            &safe_roots,
+            &roots,
+            pass,
+            IgnoreFiles::ReadByCrate(Arc::clone(&guard)),
+        )?;
+        entries.extend(builder.sort_by_file_path(|a, b| a.cmp(b)).build());
+    }
+    deferred.extend(guard.take_deferred());
+    if !deferred.is_empty() {
+        let excluder = Arc::new(Mutex::new(guard.excluder(options)?));
+        let dirs: Vec<PathBuf> = deferred.into_iter().map(|d| d.dir).collect();
+        let builder = walk_builder(
+            options,
+            &dirs,
+            &roots,
+            pass,
+            IgnoreFiles::ReadByExcluder(excluder),
+        )?;
+        entries.extend(builder.build());
+        let key = |entry: &WalkEntry| match entry {
+            Ok(entry) => entry.path().to_path_buf(),
+            Err(error) => error_path(error).map(Path::to_path_buf).unwrap_or_default(),
+        };
+        entries.sort_by_cached_key(key);
+    }
+    Ok(entries)
 }
 
+/// What a walk yields: an entry, or why one could not be read.
+pub type WalkEntry = Result<DirEntry, ignore::Error>;
+
+/// A walker of `roots` for `pass`; `scan_roots` are the roots of the scan
+/// (paths below them decide build output). `ignore_files` says who reads
+/// ignore files: the crate (guarded), or an excluder in a fallback walk.
 fn walk_builder(
     options: &WalkOptions,
     roots: &[PathBuf],
+    scan_roots: &[PathBuf],
     pass: Pass<'_>,
+    ignore_files: IgnoreFiles,
 ) -> Result<WalkBuilder, WalkError> {
     let (first, rest) = match roots.split_first() {
         Some(split) => split,
@@ -502,13 +824,22 @@ fn walk_builder(
     for path in rest {
         builder.add(path);
     }
-    let respect = options.respect_ignore_files;
+    let by_crate = matches!(ignore_files, IgnoreFiles::ReadByCrate(_));
+    let respect = options.respect_ignore_files && by_crate;
     let git_rules = respect && matches!(pass, Pass::Everything { .. });
     let exclude_filter = options.exclude_filter.clone();
     let excluded = move |entry: &DirEntry| {
-        exclude_filter.as_ref().is_some_and(|filter| {
-            filter.excludes(entry.path(), entry.file_type().is_some_and(|t| t.is_dir()))
-        })
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        exclude_filter
+            .as_ref()
+            .is_some_and(|filter| filter.excludes(entry.path(), is_dir))
+            || match &ignore_files {
+                IgnoreFiles::ReadByCrate(guard) => is_dir && !guard.admits(entry.path()),
+                IgnoreFiles::ReadByExcluder(excluder) => excluder
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .is_excluded(entry.path(), is_dir),
+            }
     };
     builder
         // Hidden files matter here: `.env`, `.github/workflows`, `.npmrc`.
@@ -523,16 +854,16 @@ fn walk_builder(
     match pass {
         Pass::Everything { build_output } => {
             let build_output = build_output.to_vec();
-            let roots = roots.to_vec();
+            let roots = scan_roots.to_vec();
             builder.filter_entry(move |entry| {
                 // Git's object store is compressed and not ours to scan.
                 entry.depth() == 0
                     || (entry.file_name() != ".git"
-                        && !excluded(entry)
                         && (build_output.is_empty()
                             || !entry.file_type().is_some_and(|t| t.is_dir())
                             || !below_any(entry.path(), &roots)
-                                .is_some_and(|rel| in_build_output(rel, &build_output, false))))
+                                .is_some_and(|rel| in_build_output(rel, &build_output, false)))
+                        && !excluded(entry))
             });
         }
         Pass::BuildOutput => {

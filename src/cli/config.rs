@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use katscan::RuleSet;
-use katscan::config::{self, Config, ConfigError};
+use katscan::config::{self, Config, ConfigError, Discovery};
 use katscan::finding::Suppression;
 use katscan::output::neutralise;
 use katscan::walk::{ExcludeFilter, ScanReport};
@@ -25,11 +25,25 @@ pub fn load_for_scan(
     verbose: bool,
     color: bool,
 ) -> Result<Option<Config>, ()> {
-    let Some(path) = config_path(args, paths) else {
-        if verbose {
-            terminal::say!("katscan: no config file");
+    let path = match config_path(args, paths) {
+        Discovery::Found(path) => path,
+        Discovery::None => {
+            if verbose {
+                terminal::say!("katscan: no config file");
+            }
+            return Ok(None);
         }
-        return Ok(None);
+        Discovery::Refused { path, reason } => {
+            // Not reading it scans with the built-in rules: more, not less.
+            if verbose {
+                terminal::say!(
+                    "katscan: not reading config {}: {}; no config file",
+                    neutralise(&path.display().to_string()),
+                    neutralise(&reason.to_string())
+                );
+            }
+            return Ok(None);
+        }
     };
     let loaded = Config::load(&path).and_then(|config| {
         config.apply(rules)?;
@@ -53,16 +67,17 @@ pub fn load_for_scan(
 }
 
 /// `--config`, else `KATSCAN_CONFIG`, else discovery; none with
-/// `--no-config`.
-fn config_path(args: &ConfigArgs, paths: &[PathBuf]) -> Option<PathBuf> {
+/// `--no-config`. A file named explicitly is always read (the user chose
+/// it), through the same caps; only a discovered one can be refused.
+fn config_path(args: &ConfigArgs, paths: &[PathBuf]) -> Discovery {
     if args.no_config {
-        return None;
+        return Discovery::None;
     }
     if let Some(path) = &args.config {
-        return Some(path.clone());
+        return Discovery::Found(path.clone());
     }
     if let Some(path) = env::var_os(config::ENV_VAR).filter(|value| !value.is_empty()) {
-        return Some(PathBuf::from(path));
+        return Discovery::Found(PathBuf::from(path));
     }
     config::discover(paths)
 }

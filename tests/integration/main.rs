@@ -17,6 +17,7 @@ mod cors_python_jvm;
 mod fixtures;
 mod formats;
 mod hook;
+mod hostile_inputs;
 mod hostile_output;
 mod human;
 mod keys;
