@@ -21,6 +21,7 @@ mod hostile_output;
 mod human;
 mod public_env;
 mod rules;
+mod runner;
 mod staged;
 mod support;
 mod suppressions;
