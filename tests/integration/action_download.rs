@@ -346,3 +346,46 @@ fn a_server_that_never_answers_is_bounded_by_the_timeout_then_falls_back() {
     assert!(!installed(&setup.install_root()));
     assert!(job.step("cache").ran);
 }
+
+#[test]
+fn without_the_context_the_ref_is_read_from_the_action_path() {
+    // Where the runner unpacks `uses: OWNER/katscan@<ref>`, for when
+    // `github.action_ref` is empty (actions/runner#2473).
+    let tag = format!("v{}", version());
+    let binary = release_binary();
+    let base = serve(
+        release(&tag, Some(&binary), &binary, "unused"),
+        Serving::Files,
+    );
+    let temp = TempDir::new().unwrap();
+    let action_path = temp.path().join("work/_actions/OWNER/katscan").join(&tag);
+    fs::create_dir_all(&action_path).unwrap();
+    fs::copy(
+        repo_root().join("Cargo.toml"),
+        action_path.join("Cargo.toml"),
+    )
+    .unwrap();
+    let output_file = temp.path().join("output");
+    let install_root = temp.path().join("install");
+    let status = std::process::Command::new("bash")
+        .arg(repo_root().join("action/download.sh"))
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("GITHUB_OUTPUT", &output_file)
+        .env("GITHUB_ACTION_PATH", &action_path)
+        .env("KATSCAN_INSTALL_ROOT", &install_root)
+        .env("KATSCAN_ACTION_REF", "")
+        .env("KATSCAN_ACTION_REPOSITORY", "")
+        .env("KATSCAN_RELEASES_URL", &base)
+        .env("RUNNER_TEMP", temp.path())
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        fs::read_to_string(&output_file).unwrap(),
+        "downloaded=true\n"
+    );
+    assert!(installed(&install_root));
+}
