@@ -5,7 +5,6 @@
 //! The action's scripts run here as the runner would run them: `GITHUB_*`
 //! variables point at temporary files and the built katscan is on PATH.
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,6 +13,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use crate::runner::{Job, JobRun, StepRun, run_action};
 use crate::support::{
     KEY_ID, SECRET, exit_code, katscan, key, planted_key, repo_root, schema_file,
     stdout_and_stderr, write,
@@ -102,11 +102,20 @@ fn action_steps_get_inputs_only_through_env_and_always_name_a_shell() {
             uses.push(step["uses"].as_str().expect("a step runs or uses"));
         }
     }
-    // Pinned to major versions, and the SARIF upload is code scanning's own.
+    // Current majors (node24), pinned by commit, and the SARIF upload is
+    // code scanning's own.
     assert_eq!(
         uses,
-        ["actions/cache@v4", "github/codeql-action/upload-sarif@v3"]
+        [
+            "actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae",
+            "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e"
+        ]
     );
+    let text = fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    assert!(text.contains("actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5"));
+    assert!(text.contains(
+        "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2"
+    ));
     // Every script the action calls exists in the repository.
     for step in steps {
         if let Some(script) = step["run"].as_str() {
@@ -162,14 +171,7 @@ struct Runner {
 }
 
 /// What one script run left behind.
-struct StepResult {
-    status: i32,
-    stdout: String,
-    stderr: String,
-    outputs: BTreeMap<String, String>,
-    summary: String,
-    path_additions: String,
-}
+type StepResult = StepRun;
 
 impl Runner {
     fn new() -> Runner {
@@ -185,9 +187,10 @@ impl Runner {
         fs::write(path, text).unwrap();
     }
 
-    /// Runs `action/<script>` with `inputs` (`INPUT_*` variables) and PATH
-    /// holding `path_dirs` then the system directories.
-    fn run(&self, script: &str, inputs: &[(&str, &str)], path_dirs: &[&Path]) -> StepResult {
+    /// Runs `action/<script>` alone with `env` and PATH holding
+    /// `path_dirs` then the system directories. The action itself runs
+    /// through [`Runner::action`].
+    fn run(&self, script: &str, env: &[(&str, &str)], path_dirs: &[&Path]) -> StepResult {
         let files = self.temp.path();
         let output_file = files.join("github_output");
         let summary_file = files.join("step_summary");
@@ -217,7 +220,7 @@ impl Runner {
             .env("RUNNER_TEMP", &runner_temp)
             .env("RUNNER_OS", "Linux")
             .env("RUNNER_ARCH", "X64");
-        for (name, value) in inputs {
+        for (name, value) in env {
             command.env(name, value);
         }
         let output: Output = command.output().expect("bash runs");
@@ -229,25 +232,47 @@ impl Runner {
                 (key.to_string(), value.to_string())
             })
             .collect();
-        StepResult {
+        StepRun {
+            ran: true,
             status: exit_code(&output),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             outputs,
             summary: fs::read_to_string(&summary_file).unwrap(),
             path_additions: fs::read_to_string(&path_file).unwrap(),
+            ..StepRun::default()
         }
     }
 
-    /// The scan step with the built katscan on PATH.
-    fn scan(&self, inputs: &[(&str, &str)]) -> StepResult {
+    /// The whole action, as the runner runs it, with `with` as the
+    /// workflow's `with:` and the built katscan on PATH.
+    fn action(&self, with: &[(&str, &str)]) -> JobRun {
         let bin = PathBuf::from(env!("CARGO_BIN_EXE_katscan"));
-        let result = self.run("run.sh", inputs, &[bin.parent().unwrap()]);
+        let job = run_action(&Job {
+            workspace: self.workspace.path(),
+            temp: self.temp.path(),
+            with: with.to_vec(),
+            github: vec![
+                ("action_ref", "v0.1.0"),
+                ("action_repository", "OWNER/katscan"),
+            ],
+            env: Vec::new(),
+            path_dirs: vec![bin.parent().unwrap().to_path_buf()],
+            stop_after: None,
+        });
         assert!(
-            !result.everything().contains(SECRET),
+            !job.everything().contains(SECRET),
             "the action printed a secret"
         );
-        result
+        assert_eq!(job.step("locate").output("found"), "true");
+        job
+    }
+
+    /// The action's scan step (see [`Runner::action`]).
+    fn scan(&self, with: &[(&str, &str)]) -> StepResult {
+        let mut job = self.action(with);
+        let index = job.steps.iter().position(|s| s.id == "scan").unwrap();
+        job.steps.swap_remove(index)
     }
 }
 
@@ -264,13 +289,6 @@ impl StepResult {
             .lines()
             .filter(|l| l.starts_with(&prefix))
             .collect()
-    }
-
-    fn everything(&self) -> String {
-        format!(
-            "{}{}{}{:?}",
-            self.stdout, self.stderr, self.summary, self.outputs
-        )
     }
 }
 
@@ -386,9 +404,9 @@ fn the_scan_step_honours_its_inputs() {
 
     // fail-on error: the two CORS001 warnings alone would pass.
     let step = runner.scan(&[
-        ("INPUT_PATH", "api"),
-        ("INPUT_FAIL_ON", "error"),
-        ("INPUT_SARIF_FILE", "reports/out.sarif"),
+        ("path", "api"),
+        ("fail-on", "error"),
+        ("sarif-file", "reports/out.sarif"),
     ]);
     assert_eq!(step.output("findings"), "2");
     assert_eq!(step.output("exit-code"), "0", "{}", step.stderr);
@@ -396,31 +414,31 @@ fn the_scan_step_honours_its_inputs() {
     assert!(runner.workspace.path().join("reports/out.sarif").is_file());
 
     // args are split like shell words: the quoted glob holds a space.
-    let step = runner.scan(&[("INPUT_ARGS", "--exclude 'docs and notes/' --exclude api")]);
+    let step = runner.scan(&[("args", "--exclude 'docs and notes/' --exclude api")]);
     assert_eq!(step.output("findings"), "13", "{}", step.stderr);
-    let step = runner.scan(&[("INPUT_ARGS", "--exclude config --exclude api")]);
+    let step = runner.scan(&[("args", "--exclude config --exclude api")]);
     assert_eq!(step.output("findings"), "1", "{}", step.stderr);
 }
 
 #[test]
 fn the_scan_step_refuses_bad_inputs_before_scanning() {
+    // Inputs are given as the workflow gives them (`with:`), so each one
+    // reaches run.sh only if action.yml passes it: `upload-sarif: yes` was
+    // silently skipped while the scan step's `env:` lacked it.
     let runner = runner_with_findings();
     for (input, value, complaint) in [
-        ("INPUT_ARGS", "--no-redact", "--no-redact"),
-        ("INPUT_ARGS", "-f json", "--format"),
-        ("INPUT_ARGS", "--output=x.txt", "--output"),
-        ("INPUT_ARGS", "--fail-on never", "fail-on input"),
-        ("INPUT_ARGS", "--exclude 'unbalanced", "unbalanced quotes"),
-        ("INPUT_UPLOAD_SARIF", "yes", "upload-sarif"),
-        ("INPUT_SARIF_FILE", "a\nb.sarif", "line break"),
+        ("args", "--no-redact", "--no-redact"),
+        ("args", "-f json", "--format"),
+        ("args", "--output=x.txt", "--output"),
+        ("args", "--fail-on never", "fail-on input"),
+        ("args", "--exclude 'unbalanced", "unbalanced quotes"),
+        ("upload-sarif", "yes", "upload-sarif"),
+        ("sarif-file", "a\nb.sarif", "line break"),
         // An input cannot smuggle in a workflow command of its own.
-        (
-            "INPUT_UPLOAD_SARIF",
-            "yes\n::warning::injected",
-            "upload-sarif",
-        ),
+        ("upload-sarif", "yes\n::warning::injected", "upload-sarif"),
     ] {
-        let step = runner.scan(&[(input, value)]);
+        let job = runner.action(&[(input, value)]);
+        let step = job.step("scan");
         assert_eq!(step.status, 2, "{input}={value:?}");
         assert!(
             step.stdout.contains("::error") && step.stdout.contains(complaint),
@@ -431,6 +449,68 @@ fn the_scan_step_refuses_bad_inputs_before_scanning() {
         assert_eq!(commands.count(), 1, "{input}={value:?}: {}", step.stdout);
         assert!(step.outputs.is_empty(), "{input}={value:?}");
         assert!(!runner.workspace.path().join("katscan.sarif").exists());
+        // The job stops there: nothing is uploaded.
+        assert!(job.failed, "{input}={value:?}");
+        assert!(!upload_step(&job).ran, "{input}={value:?}");
+    }
+}
+
+#[test]
+fn upload_sarif_true_uploads_the_report_then_fails_the_job_on_findings() {
+    let runner = runner_with_findings();
+    let job = runner.action(&[("upload-sarif", "true"), ("sarif-file", "out/k.sarif")]);
+    let upload = upload_step(&job);
+    assert!(upload.ran, "upload-sarif: true must reach the upload step");
+    assert_eq!(upload.with["sarif_file"], "out/k.sarif");
+    assert_eq!(upload.with["category"], "katscan");
+    assert!(runner.workspace.path().join("out/k.sarif").is_file());
+    // Findings fail the job, after the upload.
+    let last = job.steps.last().unwrap();
+    assert!(last.ran && last.status == 1, "{}", last.stdout);
+    assert!(job.failed);
+}
+
+#[test]
+fn without_upload_sarif_nothing_is_uploaded() {
+    let runner = runner_with_findings();
+    for with in [&[][..], &[("upload-sarif", "false")][..]] {
+        let job = runner.action(with);
+        assert!(!upload_step(&job).ran, "{with:?}");
+        assert_eq!(job.step("scan").output("sarif-written"), "true");
+        assert!(job.failed, "findings still fail the job");
+    }
+    // A clean tree: the job succeeds, with the report uploaded when asked.
+    let runner = Runner::new();
+    runner.write("src/app.py", "KEY = os.environ[\"KATALO_API_KEY\"]\n");
+    let job = runner.action(&[("upload-sarif", "true")]);
+    assert!(upload_step(&job).ran);
+    assert!(!job.failed);
+    assert!(!job.steps.last().unwrap().ran, "no exit status to report");
+}
+
+fn upload_step(job: &JobRun) -> &StepRun {
+    job.steps
+        .iter()
+        .find(|s| s.name == "Upload SARIF to code scanning")
+        .expect("the upload step")
+}
+
+#[test]
+fn every_input_reaches_a_step() {
+    // The runner passes a composite action's inputs to nothing by itself:
+    // each input must appear in some step's `env:` or `with:`.
+    let action = yaml_file("action.yml");
+    let wiring: String = action["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|step| [step["env"].to_string(), step["with"].to_string()])
+        .collect();
+    for name in action["inputs"].as_object().unwrap().keys() {
+        assert!(
+            wiring.contains(&format!("${{{{ inputs.{name} }}}}")),
+            "input {name} is passed to no step"
+        );
     }
 }
 
@@ -439,7 +519,7 @@ fn the_scan_step_reports_a_failed_scan_without_stopping() {
     let runner = runner_with_findings();
     // A stale report from an earlier step must not pass for this scan's.
     runner.write("katscan.sarif", "{}");
-    let step = runner.scan(&[("INPUT_PATH", "no/such/dir")]);
+    let step = runner.scan(&[("path", "no/such/dir")]);
     assert_eq!(step.status, 0, "{}", step.stderr);
     assert_eq!(step.output("exit-code"), "2");
     assert_eq!(step.output("findings"), "0");

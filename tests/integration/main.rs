@@ -3,6 +3,7 @@
 //! One test binary (modules below) so the suite links once.
 
 mod action;
+mod action_download;
 mod bad_input;
 mod baseline;
 mod build_output;
@@ -23,7 +24,9 @@ mod human;
 mod keys;
 mod public_env;
 mod rules;
+mod runner;
 mod staged;
 mod support;
 mod suppressions;
 mod walking;
+mod workflows;
