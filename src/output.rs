@@ -36,6 +36,9 @@ pub struct Policy {
     /// The stream is a GitHub workflow-command stream (`-f github`), whose
     /// lines are commands by design.
     pub workflow_commands: bool,
+    /// Let CR through too (with `colour`, ESC): the stream redraws a line
+    /// of katscan's own (the progress display) and carries nothing else.
+    pub cursor_control: bool,
 }
 
 impl Policy {
@@ -44,6 +47,7 @@ impl Policy {
         redact: true,
         colour: false,
         workflow_commands: false,
+        cursor_control: false,
     };
 }
 
@@ -214,6 +218,7 @@ impl LineGuard {
             }
             b'\t' | b' ' => out.push(byte),
             0x1b if policy.colour => out.push(byte),
+            b'\r' if policy.cursor_control => out.push(byte),
             0..=0x1f | 0x7f => out.extend_from_slice(REPLACEMENT),
             b':' if self.at_line_start => {
                 self.held_colon = true;

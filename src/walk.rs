@@ -12,6 +12,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::mem;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
@@ -60,6 +61,31 @@ pub struct WalkOptions {
     /// excludes, which are relative to the config file's directory rather
     /// than to the current one.
     pub exclude_filter: Option<ExcludeFilter>,
+    /// Counters the walk advances as it scans, for a progress display.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// How far a scan has come: files and bytes scanned so far. Shared with
+/// whoever shows progress; the walk only adds to it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    files: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Progress {
+    fn add(&self, bytes: u64) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Files and bytes read so far (scanned or found binary).
+    pub fn files_and_bytes(&self) -> (u64, u64) {
+        (
+            self.files.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// A caller's predicate on walked paths: `(path as walked, is a directory)`
@@ -98,6 +124,7 @@ impl Default for WalkOptions {
             force_exclude: false,
             include_build_output: Vec::new(),
             exclude_filter: None,
+            progress: None,
         }
     }
 }
@@ -1049,6 +1076,9 @@ impl FileVisitor<'_, '_> {
             &bytes,
             &mut self.local,
         );
+        if let Some(progress) = &self.options.progress {
+            progress.add(bytes.len() as u64);
+        }
     }
 
     fn record_walk_error(&mut self, error: &ignore::Error) {

@@ -117,6 +117,12 @@ pub struct ReportArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
 
+    /// No progress line and no closing summary on stderr (the report,
+    /// warnings and errors still print). Progress is only ever shown on a
+    /// terminal, outside CI, for scans longer than a second.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

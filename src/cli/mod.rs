@@ -6,6 +6,7 @@ mod classify;
 mod config;
 mod hook;
 mod init;
+mod progress;
 mod rules;
 mod scan;
 mod staged;

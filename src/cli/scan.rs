@@ -4,6 +4,7 @@
 use std::env;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
@@ -16,11 +17,11 @@ use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, MarkdownReporter, ReportInput, Reporter,
     SarifReporter, write_summary,
 };
-use katscan::walk::{self, ScanReport, WalkOptions};
+use katscan::walk::{self, Progress, ScanReport, WalkOptions};
 use katscan::{Level, RuleSet, Scanner};
 
 use super::args::{BaselineArgs, ColorChoice, FailOn, Format, ReportArgs, ReportTarget, ScanArgs};
-use super::{ExitStatus, builtin_rules, config, print_error, terminal};
+use super::{ExitStatus, builtin_rules, config, print_error, progress, terminal};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
     let out = &args.reporting;
@@ -53,7 +54,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         Vec::new()
     };
     let scanner = Scanner::with_classifier(&rules, !out.no_redact, classifier);
-    let options = WalkOptions {
+    let mut options = WalkOptions {
         paths: args.paths.clone(),
         respect_ignore_files: !args.no_ignore,
         excludes: args.exclude.clone(),
@@ -63,6 +64,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         include_build_output,
         exclude_filter: config::exclude_filter(config.as_ref()),
         force_exclude: args.force_exclude,
+        progress: None,
     };
 
     let Ok(baseline) = load_baseline(args.baseline.baseline.as_deref()) else {
@@ -70,7 +72,16 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     };
 
     let started = Instant::now();
-    let mut report = match walk::scan(&scanner, &options) {
+    let display = progress::wanted(out.quiet).then(|| {
+        let counters = Arc::new(Progress::default());
+        options.progress = Some(Arc::clone(&counters));
+        progress::Display::start(counters)
+    });
+    let scanned = walk::scan(&scanner, &options);
+    if let Some(display) = display {
+        display.stop();
+    }
+    let mut report = match scanned {
         Ok(report) => report,
         Err(error) => {
             print_error(&error);
@@ -127,8 +138,10 @@ pub fn finish(
     }
     // The summary is for the person at the terminal; a failure to print it
     // must not change what the report and exit status say.
-    let mut stderr = terminal::stderr(false);
-    let _ = write_summary(&mut stderr, &input).and_then(|()| stderr.finish());
+    if !reporting.args.quiet {
+        let mut stderr = terminal::stderr(false);
+        let _ = write_summary(&mut stderr, &input).and_then(|()| stderr.finish());
+    }
     status(report, reporting.args.fail_on)
 }
 

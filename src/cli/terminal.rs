@@ -25,6 +25,7 @@ fn policy(colour: bool, workflow_commands: bool) -> Policy {
         redact: REDACT.load(Ordering::Relaxed),
         colour,
         workflow_commands,
+        cursor_control: false,
     }
 }
 
@@ -49,6 +50,19 @@ pub fn file(path: &Path, workflow_commands: bool) -> io::Result<Guarded<BufWrite
         BufWriter::new(File::create(path)?),
         policy(false, workflow_commands),
     ))
+}
+
+/// Standard error for the progress line (`cli/progress.rs`), the one
+/// stream allowed to move the cursor (CR, ESC): it writes only katscan's
+/// own counts, never text from the repository.
+pub fn progress_line() -> Guarded<StderrLock<'static>> {
+    Guarded::new(
+        io::stderr().lock(),
+        Policy {
+            cursor_control: true,
+            ..policy(true, false)
+        },
+    )
 }
 
 /// Whether standard error is a terminal (colours, by default).

@@ -351,3 +351,31 @@ fn sarif_carries_what_github_code_scanning_reads() {
     );
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
 }
+
+/// `--quiet` drops the closing summary (and any progress line), not the
+/// report; without a terminal no progress line is ever drawn.
+#[test]
+fn quiet_keeps_the_report_and_drops_the_summary() {
+    let dir = tree_with_keys();
+    let loud = katscan()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&loud.stderr);
+    assert!(stderr.contains("katscan: 3 errors"), "{stderr}");
+    assert!(
+        !stderr.contains('\r'),
+        "no progress line without a terminal"
+    );
+    let quiet = katscan()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&quiet), 1);
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+    let findings =
+        |stdout: &[u8]| serde_json::from_slice::<Value>(stdout).unwrap()["findings"].clone();
+    assert_eq!(findings(&quiet.stdout), findings(&loud.stdout));
+}
