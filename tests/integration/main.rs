@@ -19,6 +19,7 @@ mod formats;
 mod hook;
 mod human;
 mod public_env;
+mod resources;
 mod rules;
 mod staged;
 mod support;
