@@ -271,15 +271,13 @@ impl Config {
     /// not exist is an error.
     pub fn apply(&self, rules: &mut RuleSet) -> Result<(), ConfigError> {
         let source_name = self.path.display().to_string();
-        let mut add_error = None;
-        let mut added = 0;
-        for (index, spec) in self.custom_rules.iter().enumerate() {
-            if let Err(error) = rules.add_rule(spec.clone(), &source_name) {
-                add_error = Some(self.rule_error(index, spec, &error));
-                break;
-            }
-            added += 1;
-        }
+        let (added, add_error) = match rules.add_rules(self.custom_rules.clone(), &source_name) {
+            Ok(()) => (self.custom_rules.len(), None),
+            Err((index, error)) => (
+                index,
+                Some(self.rule_error(index, &self.custom_rules[index], &error)),
+            ),
+        };
         // The examples of all added rules at once, with one scanner; the
         // first problem in the file's order is reported, and the rules from
         // the failing one on are taken out again.
