@@ -311,20 +311,36 @@ impl Config {
     /// not exist is an error.
     pub fn apply(&self, rules: &mut RuleSet) -> Result<(), ConfigError> {
         let source_name = self.path.display().to_string();
-        for (index, spec) in self.custom_rules.iter().enumerate() {
-            rules
-                .add_rule(spec.clone(), &source_name)
-                .map_err(|error| self.rule_error(index, spec, &error))?;
-            let failures = examples::check_rule(rules, &spec.id);
-            if let Some((detector, failure)) = failures
+        let (added, add_error) = match rules.add_rules(self.custom_rules.clone(), &source_name) {
+            Ok(()) => (self.custom_rules.len(), None),
+            Err((index, error)) => (
+                index,
+                Some(self.rule_error(index, &self.custom_rules[index], &error)),
+            ),
+        };
+        // The examples of all added rules at once, with one scanner; the
+        // first problem in the file's order is reported, and the rules from
+        // the failing one on are taken out again.
+        let added_rules = &self.custom_rules[..added];
+        let ids: Vec<&str> = added_rules.iter().map(|spec| spec.id.as_str()).collect();
+        let failures = examples::check_rules(rules, &ids);
+        let first_failure = failures.iter().enumerate().find_map(|(index, detectors)| {
+            detectors
                 .iter()
                 .enumerate()
-                .find_map(|(detector, failures)| failures.first().map(|f| (detector, f)))
-            {
-                let error = self.example_error(index, spec, detector, failure);
+                .find_map(|(detector, failures)| {
+                    failures.first().map(|failure| (index, detector, failure))
+                })
+        });
+        if let Some((index, detector, failure)) = first_failure {
+            let error = self.example_error(index, &added_rules[index], detector, failure);
+            for spec in &added_rules[index..] {
                 rules.disable(&spec.id);
-                return Err(error);
             }
+            return Err(error);
+        }
+        if let Some(error) = add_error {
+            return Err(error);
         }
 
         for (id, level) in &self.levels {

@@ -20,7 +20,9 @@ use katscan::report::{
 use katscan::walk::{self, Progress, ScanReport, WalkOptions};
 use katscan::{Level, RuleSet, Scanner};
 
-use super::args::{BaselineArgs, ColorChoice, FailOn, Format, ReportArgs, ReportTarget, ScanArgs};
+use super::args::{
+    BaselineArgs, ColorChoice, FailOn, Format, ReportArgs, ReportTarget, ScanArgs, capped_threads,
+};
 use super::{ExitStatus, builtin_rules, config, print_error, progress, terminal};
 
 pub fn run(args: &ScanArgs) -> ExitStatus {
@@ -59,7 +61,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         respect_ignore_files: !args.no_ignore,
         excludes: args.exclude.clone(),
         max_file_size: args.max_file_size,
-        threads: args.threads,
+        threads: worker_threads(args.threads),
         follow_symlinks: args.follow_symlinks,
         include_build_output,
         exclude_filter: config::exclude_filter(config.as_ref()),
@@ -106,6 +108,17 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         baseline_written: args.baseline.write_baseline.is_some(),
     };
     finish(&rules, &report, started.elapsed(), &reporting)
+}
+
+/// `-j` capped at what can help; a note on stderr when it was lowered.
+fn worker_threads(requested: usize) -> usize {
+    let threads = capped_threads(requested);
+    if threads < requested {
+        terminal::say!(
+            "katscan: note: -j {requested} lowered to {threads} worker threads (the most that help)"
+        );
+    }
+    threads
 }
 
 /// How a finished scan is reported: the same for every command that scans.

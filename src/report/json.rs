@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::{ReportInput, Reporter, TOOL_NAME, TOOL_VERSION};
 use crate::finding::{Finding, SuppressionKind};
@@ -24,8 +24,18 @@ pub struct JsonReporter;
 struct Document<'a> {
     version: u32,
     tool: Tool,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     summary: Summary<'a>,
+}
+
+/// The findings, each converted as it is written rather than collected
+/// first: memory stays what the scan's findings take.
+struct Findings<'a>(&'a [Finding]);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(JsonFinding::from))
+    }
 }
 
 #[derive(Serialize)]
@@ -135,7 +145,7 @@ impl Reporter for JsonReporter {
                 name: TOOL_NAME,
                 version: TOOL_VERSION,
             },
-            findings: report.findings.iter().map(JsonFinding::from).collect(),
+            findings: Findings(&report.findings),
             summary: Summary {
                 files_scanned: report.files_scanned,
                 bytes_scanned: report.bytes_scanned,

@@ -4,41 +4,31 @@ use std::io::{self, Write};
 
 use super::ReportInput;
 use crate::rules::Level;
+use crate::walk::ScanReport;
 
 /// Writes e.g. `katscan: 2 errors, 0 warnings, 0 notes (4 suppressed) in
 /// 1204 files (18.2 MiB) in 0.31s; skipped 3 files: 2 binary, 1 too large;
 /// 1 stale baseline entry`. Suppressed findings are not in the level counts.
 pub fn write_summary(out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result<()> {
     let report = input.report;
-    let count = |level: Level| report.reported().filter(|f| f.level == level).count();
-    let suppressed = report.suppressed_count();
-    let suppressed = if suppressed > 0 {
-        format!(" ({suppressed} suppressed)")
+    let counts = Counts::of(report);
+    let suppressed = if counts.suppressed > 0 {
+        format!(" ({} suppressed)", counts.suppressed)
     } else {
         String::new()
     };
     write!(
         out,
         "katscan: {}, {}, {}{suppressed} in {} ({}) in {:.2}s",
-        plural(count(Level::Error), "error"),
-        plural(count(Level::Warning), "warning"),
-        plural(count(Level::Note), "note"),
+        plural(counts.errors, "error"),
+        plural(counts.warnings, "warning"),
+        plural(counts.notes, "note"),
         plural(report.files_scanned as usize, "file"),
         human_bytes(report.bytes_scanned),
         input.elapsed.as_secs_f64(),
     )?;
-    let skipped = report.skipped_by_reason();
-    if !skipped.is_empty() {
-        let parts: Vec<String> = skipped
-            .iter()
-            .map(|(reason, count)| format!("{count} {reason}"))
-            .collect();
-        write!(
-            out,
-            "; skipped {}: {}",
-            plural(report.skipped.len(), "path"),
-            parts.join(", ")
-        )?;
+    if let Some(skipped) = skipped_text(report) {
+        write!(out, "; {skipped}")?;
     }
     if let Some(baseline) = &report.baseline {
         let stale = baseline.stale_count();
@@ -55,6 +45,55 @@ pub fn write_summary(out: &mut dyn Write, input: &ReportInput<'_>) -> io::Result
         )?;
     }
     Ok(())
+}
+
+/// The findings of a scan counted once, for the summary line and the
+/// Markdown report's heading: reported ones by level, and the suppressed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub suppressed: usize,
+}
+
+impl Counts {
+    pub fn of(report: &ScanReport) -> Counts {
+        let mut counts = Counts::default();
+        for finding in &report.findings {
+            let count = match (finding.is_reported(), finding.level) {
+                (false, _) => &mut counts.suppressed,
+                (true, Level::Error) => &mut counts.errors,
+                (true, Level::Warning) => &mut counts.warnings,
+                (true, Level::Note) => &mut counts.notes,
+            };
+            *count += 1;
+        }
+        counts
+    }
+
+    /// Findings that count toward the exit status.
+    pub fn reported(&self) -> usize {
+        self.errors + self.warnings + self.notes
+    }
+}
+
+/// `skipped 3 paths: 2 binary, 1 too large`, or `None` when nothing was
+/// skipped.
+pub(super) fn skipped_text(report: &ScanReport) -> Option<String> {
+    let skipped = report.skipped_by_reason();
+    if skipped.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = skipped
+        .iter()
+        .map(|(reason, count)| format!("{count} {reason}"))
+        .collect();
+    Some(format!(
+        "skipped {}: {}",
+        plural(report.skipped.len(), "path"),
+        parts.join(", ")
+    ))
 }
 
 pub(super) fn plural(count: usize, noun: &str) -> String {

@@ -2,6 +2,7 @@
 //! scanner (prefilter, path scope, placeholder filter and all), so an
 //! example that only works against the bare regex still fails.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::rules::{Detector, Example, RuleSet};
@@ -76,18 +77,37 @@ pub fn check(rules: &RuleSet) -> Vec<ExampleFailure> {
         .collect()
 }
 
-/// Checks the detectors of one rule, scanning with the whole set (so rule
-/// replacement applies as in a real scan): one list of failures per
-/// detector, in the order they were written.
-pub fn check_rule(rules: &RuleSet, rule_id: &str) -> Vec<Vec<ExampleFailure>> {
-    let Some(rule) = rules.get(rule_id) else {
-        return Vec::new();
-    };
+/// Checks the detectors of the rules named in `rule_ids`, scanning with
+/// one scanner over the whole set (so rule replacement applies as in a
+/// real scan). The result has one entry per id, in the order given (empty
+/// for an unknown id), holding one list of failures per detector, in the
+/// order the detectors were written.
+///
+/// One scanner and one pass over the detectors whatever the number of
+/// rules: a scanner per rule made loading 1,000 custom rules take 8 s and
+/// 10,000 over ten minutes.
+pub fn check_rules(rules: &RuleSet, rule_ids: &[&str]) -> Vec<Vec<Vec<ExampleFailure>>> {
+    let mut results = vec![Vec::new(); rule_ids.len()];
+    let position: HashMap<&str, usize> = rule_ids
+        .iter()
+        .enumerate()
+        .map(|(position, id)| (*id, position))
+        .collect();
+    let wanted: Vec<&Detector> = rules
+        .detectors()
+        .iter()
+        .filter(|detector| position.contains_key(rules.rule_of(detector).id.as_str()))
+        .collect();
+    if wanted.is_empty() {
+        return results;
+    }
     let scanner = Scanner::new(rules, true);
-    rules
-        .detectors_of(rule)
-        .map(|detector| check_detector(&scanner, rules, detector))
-        .collect()
+    // Detectors of one rule keep the order they were written in.
+    for detector in wanted {
+        let failures = check_detector(&scanner, rules, detector);
+        results[position[rules.rule_of(detector).id.as_str()]].push(failures);
+    }
+    results
 }
 
 fn check_detector(

@@ -23,6 +23,7 @@ mod hostile_output;
 mod human;
 mod keys;
 mod public_env;
+mod resources;
 mod rules;
 mod runner;
 mod staged;
