@@ -2,8 +2,10 @@
 //!
 //! What GitHub reads is filled in: rule metadata with help, CWE tags,
 //! `precision` and `security-severity`; results with `ruleIndex`, relative
-//! URIs under `%SRCROOT%`, regions in Unicode code points (`columnKind`),
-//! and `partialFingerprints` so alerts follow code that moves. Suppressed
+//! URIs under `%SRCROOT%` (declared in `originalUriBaseIds`), regions in
+//! Unicode code points (`columnKind`), and `partialFingerprints` (katscan's
+//! own and GitHub's `primaryLocationLineHash`, both from the
+//! line-independent fingerprint) so alerts follow code that moves. Suppressed
 //! findings are results with `suppressions` (inSource or external). The only
 //! snippet is the finding's already-redacted match.
 
@@ -95,13 +97,19 @@ impl<'a> Results<'a> {
 
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Findings with one fingerprint (the same key twice in a file) are
+        // told apart by their order among themselves, as upload-sarif
+        // numbers equal line hashes.
+        let mut occurrences: HashMap<&str, usize> = HashMap::new();
         serializer.collect_seq(self.findings.iter().map(|finding| {
             let rule_index = self
                 .rule_index
                 .get(finding.rule_id.as_str())
                 .copied()
                 .unwrap_or(-1);
-            result(finding, rule_index)
+            let occurrence = occurrences.entry(&finding.fingerprint).or_insert(0);
+            *occurrence += 1;
+            result(finding, rule_index, *occurrence)
         }))
     }
 }
@@ -131,10 +139,18 @@ fn run_without_results(input: &ReportInput<'_>) -> Run {
                 .collect::<Vec<_>>(),
         )
         .build();
+    let srcroot = ArtifactLocation {
+        description: Some(Message {
+            text: Some("The directory katscan ran in: relative result paths start there.".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
     Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .invocations(vec![invocation])
         .column_kind(Value::from("unicodeCodePoints"))
+        .original_uri_base_ids(BTreeMap::from([(SRCROOT.to_string(), srcroot)]))
         .build()
 }
 
@@ -180,7 +196,14 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
         .build()
 }
 
-fn result(finding: &Finding, rule_index: i64) -> SarifResult {
+/// Key GitHub code scanning tracks alerts by. Without it, upload-sarif
+/// hashes the line's text, so two findings of one rule on one line (two keys
+/// in a minified bundle) merge into one alert, and REST uploads get none.
+const LINE_HASH_KEY: &str = "primaryLocationLineHash";
+
+/// `occurrence`: 1 for the first finding with this fingerprint in the
+/// report, 2 for the next, and so on.
+fn result(finding: &Finding, rule_index: i64, occurrence: usize) -> SarifResult {
     let region = Region {
         start_line: Some(to_i64(finding.start.line)),
         start_column: Some(to_i64(finding.start.column)),
@@ -202,6 +225,12 @@ fn result(finding: &Finding, rule_index: i64) -> SarifResult {
     };
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone());
+    // katscan's own fingerprint, so the alert keeps its identity when
+    // lines move and differs for every key.
+    fingerprints.insert(
+        LINE_HASH_KEY.to_string(),
+        format!("{}:{occurrence}", finding.fingerprint),
+    );
     let message = Message {
         text: Some(format!(
             "{} ({}). {}",

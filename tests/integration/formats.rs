@@ -350,6 +350,45 @@ fn sarif_carries_what_github_code_scanning_reads() {
         "{result}"
     );
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object(), "{run}");
+}
+
+/// What GitHub code scanning keys alerts by: `primaryLocationLineHash`,
+/// from katscan's fingerprint. Two keys on one line (and the same key
+/// twice) are distinct alerts; moving lines keeps every identity.
+#[test]
+fn sarif_line_hashes_are_distinct_per_finding_and_survive_moved_lines() {
+    let dir = TempDir::new().unwrap();
+    let line = format!(
+        "var a=\"{}\",b=\"{}\",c=\"{}\";\n",
+        key(),
+        other_key(),
+        key()
+    );
+    fs::write(dir.path().join("bundle.txt"), &line).unwrap();
+    let hashes = |dir: &Path| -> Vec<String> {
+        sarif_of(dir)["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .expect("every result has a line hash")
+                    .to_string()
+            })
+            .collect()
+    };
+    let before = hashes(dir.path());
+    assert_eq!(before.len(), 3);
+    let unique: std::collections::HashSet<&String> = before.iter().collect();
+    assert_eq!(unique.len(), 3, "{before:?}");
+    fs::write(
+        dir.path().join("bundle.txt"),
+        format!("// a header\n\n\n{line}"),
+    )
+    .unwrap();
+    assert_eq!(hashes(dir.path()), before);
 }
 
 /// `--quiet` drops the closing summary (and any progress line), not the
