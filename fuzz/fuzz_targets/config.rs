@@ -19,7 +19,9 @@
 //! - no panic, in parsing, applying or rendering an error;
 //! - with `KATSCAN_FUZZ_STRICT=1` (holds once the output neutraliser of
 //!   issue 9 §4 covers config diagnostics): a rendered error holds no
-//!   control character other than newline.
+//!   control character other than newline and tab. Today TOML's own error
+//!   for a raw ESC or BEL in a string quotes the line with it raw (seed
+//!   `control-in-string.toml`).
 
 #![no_main]
 
@@ -79,7 +81,9 @@ fn check_rendered(error: &katscan::config::ConfigError) {
     }
     if strict() {
         assert!(
-            !rendered.chars().any(|c| c.is_control() && c != '\n'),
+            !rendered
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
             "control character in a config diagnostic: {rendered:?}"
         );
     }
