@@ -4,6 +4,13 @@
 //! maximal invalid sequence as one character, the way an editor shows it as
 //! one replacement character. Lines end at `\n` (a `\r` before it is part of
 //! the line, as in every editor's column count).
+//!
+//! A lone `\r` (classic Mac OS line ends) does not end a line; it is one
+//! character of the column. Lines are counted the way git counts them,
+//! and with it GitHub's diff view, where `-f github` annotations and SARIF
+//! results land, and grep, ripgrep and gitleaks: a file with lone `\r`s is
+//! one line there, so the finding is reported on that line. Snippets and
+//! inline suppressions split lines the same way.
 
 use std::cell::Cell;
 
@@ -132,6 +139,106 @@ mod tests {
         assert_eq!(char_count(text), 4);
         let index = LineIndex::new(text);
         assert_eq!(index.position(2), Position { line: 1, column: 3 });
+    }
+
+    /// A piece of text and how it moves the naive count.
+    #[derive(Debug, Clone, Copy)]
+    enum Piece {
+        /// One character of the column, whatever its byte length (an
+        /// invalid UTF-8 sequence is one replacement character).
+        Character(&'static [u8]),
+        /// `\n`: the next piece starts on the next line, column 1.
+        LineFeed,
+        /// `\r\n`: the `\r` is the line's last character, then `\n`.
+        CarriageReturnLineFeed,
+    }
+
+    /// ASCII, 2-, 3- and 4-byte characters, invalid sequences, lone `\r`,
+    /// `\n` and `\r\n`, each equally likely.
+    const PIECES: &[Piece] = &[
+        Piece::Character(b"a"),
+        Piece::Character("é".as_bytes()),
+        Piece::Character("→".as_bytes()),
+        Piece::Character("😀".as_bytes()),
+        Piece::Character(b"\r"),
+        Piece::Character(b"\xff"),
+        // A truncated 3-byte sequence: one replacement character, since no
+        // piece starts with a continuation byte.
+        Piece::Character(b"\xe2\x82"),
+        Piece::LineFeed,
+        Piece::CarriageReturnLineFeed,
+    ];
+
+    /// Bytes, and the naive position of every byte that starts a
+    /// character, and of the end of the text.
+    fn naive(pieces: &[Piece]) -> (Vec<u8>, Vec<(usize, Position)>) {
+        let mut text = Vec::new();
+        let mut positions = Vec::new();
+        let (mut line, mut column) = (1, 1);
+        for piece in pieces {
+            positions.push((text.len(), Position { line, column }));
+            match piece {
+                Piece::Character(bytes) => {
+                    text.extend_from_slice(bytes);
+                    column += 1;
+                }
+                Piece::LineFeed => {
+                    text.push(b'\n');
+                    (line, column) = (line + 1, 1);
+                }
+                Piece::CarriageReturnLineFeed => {
+                    positions.push((
+                        text.len() + 1,
+                        Position {
+                            line,
+                            column: column + 1,
+                        },
+                    ));
+                    text.extend_from_slice(b"\r\n");
+                    (line, column) = (line + 1, 1);
+                }
+            }
+        }
+        positions.push((text.len(), Position { line, column }));
+        (text, positions)
+    }
+
+    proptest::proptest! {
+        // 256 texts of up to 150 pieces: about 0.1 s in the debug test
+        // profile.
+        #![proptest_config(proptest::test_runner::Config::with_cases(256))]
+
+        #[test]
+        fn positions_agree_with_a_naive_count(
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..150)
+        ) {
+            let (text, expected) = naive(&pieces);
+            let index = LineIndex::new(&text);
+            // Ascending, as the scanner asks (the column cache is used)...
+            for &(offset, position) in &expected {
+                proptest::prop_assert_eq!(index.position(offset), position, "offset {}", offset);
+            }
+            // ...and descending on the same index (the cache must not be).
+            for &(offset, position) in expected.iter().rev() {
+                proptest::prop_assert_eq!(index.position(offset), position, "offset {}", offset);
+            }
+            let lines = expected.last().map_or(1, |(_, end)| end.line);
+            proptest::prop_assert_eq!(index.line_count(), lines);
+            for (line, bytes) in text.split(|&b| b == b'\n').enumerate() {
+                let (start, end) = index.line_bounds(line);
+                proptest::prop_assert_eq!(&text[start..end], bytes);
+            }
+        }
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_a_character_not_a_line_end() {
+        // Classic Mac OS line ends: one line for git and GitHub's diff view.
+        let text = b"one\rtwo\r\nthree";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(4), Position { line: 1, column: 5 });
+        assert_eq!(index.position(9), Position { line: 2, column: 1 });
+        assert_eq!(index.line_count(), 2);
     }
 
     #[test]
