@@ -43,7 +43,7 @@ pub struct Finding {
     pub suppression: Option<Suppression>,
     /// Byte offsets of the match in the scanned text, for recomputing the
     /// fingerprint when the file turns out to have a non-UTF-8 name.
-    pub(crate) span: Range<usize>,
+    pub span: Range<usize>,
 }
 
 /// Where a suppression was recorded, as SARIF distinguishes them.

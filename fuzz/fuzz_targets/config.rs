@@ -17,11 +17,10 @@
 //!
 //! Invariants:
 //! - no panic, in parsing, applying or rendering an error;
-//! - with `KATSCAN_FUZZ_STRICT=1` (holds once the output neutraliser of
-//!   issue 9 §4 covers config diagnostics): a rendered error holds no
-//!   control character other than newline and tab. Today TOML's own error
-//!   for a raw ESC or BEL in a string quotes the line with it raw (seed
-//!   `control-in-string.toml`).
+//! - a rendered error, written through the output gate as the CLI writes
+//!   it, holds no control character other than newline and tab (TOML's own
+//!   error for a raw ESC or BEL in a string quotes the line with it raw:
+//!   seed `control-in-string.toml`).
 
 #![no_main]
 
@@ -29,8 +28,10 @@ use std::path::Path;
 
 use katscan::RuleSet;
 use katscan::config::Config;
+use katscan::output::{Guarded, Policy};
 use libfuzzer_sys::fuzz_target;
 use miette::{GraphicalReportHandler, GraphicalTheme};
+use std::io::Write as _;
 
 /// Two rule files of `rules/`, whole: a small but real rule set.
 const RULE_FILES: &[(&str, &str)] = &[
@@ -79,16 +80,18 @@ fn check_rendered(error: &katscan::config::ConfigError) {
     if handler.render_report(&mut rendered, error).is_err() {
         return;
     }
-    if strict() {
-        assert!(
-            !rendered
-                .chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t'),
-            "control character in a config diagnostic: {rendered:?}"
-        );
+    let mut shown = Vec::new();
+    {
+        let mut gate = Guarded::new(&mut shown, Policy::STRICT);
+        gate.write_all(rendered.as_bytes())
+            .expect("writing to memory succeeds");
+        gate.finish().expect("writing to memory succeeds");
     }
-}
-
-fn strict() -> bool {
-    std::env::var_os("KATSCAN_FUZZ_STRICT").is_some_and(|v| v == "1")
+    let shown = String::from_utf8_lossy(&shown);
+    assert!(
+        !shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "control character in a config diagnostic: {shown:?}"
+    );
 }

@@ -9,20 +9,18 @@
 //! snippet is built by `katscan::snippet::build` from that line, as the
 //! scanner builds it.
 //!
-//! Invariants, guaranteed by the current code:
+//! Every report is written through the output gate (`katscan::output`), as
+//! the CLI writes it. Invariants:
 //! - no panic, and every reporter writes without error;
 //! - `json` and `sarif` output parse as JSON, and JSON carries the path and
-//!   match exactly; no line of either starts with `::` (a workflow command);
+//!   match exactly, key secrets masked (where the gate had no control
+//!   character to replace);
 //! - `github` output is exactly one line for the one finding, and it is
-//!   katscan's own `::error`/`::warning`/`::notice` command.
-//!
-//! With `KATSCAN_FUZZ_STRICT=1` (they hold once the output neutraliser of
-//! issue 9 §4 lands), also:
-//! - no line of `human` or `markdown` output, leading whitespace trimmed
-//!   (as the Actions runner trims it), starts with `::`;
-//! - `human` and `markdown` output hold no control character other than
-//!   newline and tab, and no bidirectional formatting character;
-//! - the `github` line holds neither (tab aside) before its newline.
+//!   katscan's own `::error`/`::warning`/`::notice` command;
+//! - no line of any other output, leading whitespace trimmed (as the
+//!   Actions runner trims it), starts with `::`;
+//! - no output holds a control character other than newline and tab, nor a
+//!   bidirectional formatting character.
 
 #![no_main]
 
@@ -31,6 +29,8 @@ use std::time::Duration;
 
 use katscan::finding::fingerprint;
 use katscan::location::{LineIndex, Position};
+use katscan::output::{Guarded, Policy};
+use katscan::redact::mask_secrets;
 use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, MarkdownReporter, ReportInput, Reporter,
     SarifReporter,
@@ -89,6 +89,8 @@ fuzz_target!(|input: &[u8]| {
         help: rule.help.clone(),
         snippet,
         suppression: None,
+        raw_path: None,
+        span,
     };
     let report = ScanReport {
         findings: vec![finding],
@@ -102,38 +104,38 @@ fuzz_target!(|input: &[u8]| {
         elapsed: Duration::from_millis(1),
     };
     let finding = &report.findings[0];
-    let strict = std::env::var_os("KATSCAN_FUZZ_STRICT").is_some_and(|v| v == "1");
 
-    let human = render(&HumanReporter::default(), &input);
-    let markdown = render(&MarkdownReporter, &input);
-    if strict {
-        for (format, output) in [("human", &human), ("markdown", &markdown)] {
-            assert_no_command_lines(format, output);
-            assert!(
-                !output
-                    .chars()
-                    .any(|c| (c.is_control() && !matches!(c, '\n' | '\t')) || is_bidi(c)),
-                "{format}: control or bidi character reached the output: {output:?}"
-            );
-        }
+    let human = render(&HumanReporter::default(), &input, false);
+    let markdown = render(&MarkdownReporter, &input, false);
+    for (format, output) in [("human", &human), ("markdown", &markdown)] {
+        assert_no_command_lines(format, output);
+        assert_inert(format, output);
     }
 
     for (format, output) in [
-        ("json", render(&JsonReporter, &input)),
-        ("sarif", render(&SarifReporter, &input)),
+        ("json", render(&JsonReporter, &input, false)),
+        ("sarif", render(&SarifReporter, &input, false)),
     ] {
         let value: serde_json::Value = serde_json::from_str(&output)
             .unwrap_or_else(|e| panic!("{format} output is not JSON ({e}): {output}"));
         assert_no_command_lines(format, &output);
+        assert_inert(format, &output);
         if format == "json" {
             let reported = &value["findings"][0];
-            assert_eq!(reported["path"].as_str(), Some(finding.path.as_str()));
-            assert_eq!(reported["match"].as_str(), Some(finding.matched.as_str()));
-            assert_eq!(reported["message"].as_str(), Some(finding.message.as_str()));
+            // What the gate lets through: the text with key secrets masked.
+            let exact = |field: &str, text: &str| {
+                if !text.chars().any(|c| c.is_control() || is_bidi(c)) {
+                    let shown = mask_secrets(text);
+                    assert_eq!(reported[field].as_str(), Some(&*shown), "json {field}");
+                }
+            };
+            exact("path", &finding.path);
+            exact("match", &finding.matched);
+            exact("message", &finding.message);
         }
     }
 
-    let github = render(&GithubReporter, &input);
+    let github = render(&GithubReporter, &input, true);
     let lines: Vec<&str> = github.lines().collect();
     assert_eq!(lines.len(), 1, "github: one finding, one line: {github:?}");
     assert!(
@@ -147,22 +149,33 @@ fuzz_target!(|input: &[u8]| {
             .any(|prefix| command.starts_with(prefix)),
         "github: not katscan's command: {command:?}"
     );
-    if strict {
-        assert!(
-            !command
-                .chars()
-                .any(|c| (c.is_control() && c != '\t') || is_bidi(c)),
-            "github: control or bidi character in the annotation: {command:?}"
-        );
-    }
+    assert_inert("github", &github);
 });
 
-fn render(reporter: &dyn Reporter, input: &ReportInput<'_>) -> String {
+/// A report as the CLI writes it: through the output gate.
+fn render(reporter: &dyn Reporter, input: &ReportInput<'_>, workflow_commands: bool) -> String {
     let mut out = Vec::new();
-    reporter
-        .write(&mut out, input)
-        .expect("writing to memory succeeds");
+    {
+        let policy = Policy {
+            workflow_commands,
+            ..Policy::STRICT
+        };
+        let mut gate = Guarded::new(&mut out, policy);
+        reporter
+            .write(&mut gate, input)
+            .expect("writing to memory succeeds");
+        gate.finish().expect("writing to memory succeeds");
+    }
     String::from_utf8(out).expect("reporters write UTF-8")
+}
+
+fn assert_inert(format: &str, output: &str) {
+    assert!(
+        !output
+            .chars()
+            .any(|c| (c.is_control() && !matches!(c, '\n' | '\t')) || is_bidi(c)),
+        "{format}: control or bidi character reached the output: {output:?}"
+    );
 }
 
 /// The Actions runner runs any stdout line that starts with `::` once
