@@ -441,9 +441,9 @@ mod tests {
         let dir = tempfile::TempDir::new().unwrap();
         let root = fs::canonicalize(dir.path()).unwrap();
         fs::create_dir(root.join(".git")).unwrap();
-        write(&root, "shared", "*.log\n");
+        write(&root, "team-ignore", "*.log\n");
         write(&root, "a/x.log", "");
-        symlink("../shared", root.join("a/.katscanignore")).unwrap();
+        symlink("../team-ignore", root.join("a/.katscanignore")).unwrap();
         write(&root, "b/x.log", "");
         symlink("/dev/zero", root.join("b/.katscanignore")).unwrap();
         write(&root, "c/x.log", "");

@@ -256,9 +256,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let top = fs::canonicalize(dir.path()).unwrap().join("repo");
         fs::create_dir_all(top.join("sub")).unwrap();
-        fs::write(top.join("shared"), "*.log\n").unwrap();
+        fs::write(top.join("team-ignore"), "*.log\n").unwrap();
         fs::write(dir.path().join("outside"), "*.log\n").unwrap();
-        symlink("../shared", top.join("sub/.ignore")).unwrap();
+        symlink("../team-ignore", top.join("sub/.ignore")).unwrap();
         symlink("/proc/self/environ", top.join(".gitignore")).unwrap();
         symlink("../outside", top.join(".katscanignore")).unwrap();
         symlink("/dev/zero", top.join("sub/.gitignore")).unwrap();
