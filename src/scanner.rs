@@ -76,6 +76,21 @@ impl<'r> Scanner<'r> {
     /// [`Scanner::scan`] for a file read from `location` on disk, where the
     /// directories above it tell which kind of project it belongs to.
     pub fn scan_at(&self, path: &str, location: Option<&Path>, source: &[u8]) -> Vec<Finding> {
+        self.scan_attributed(path, location, source)
+            .into_iter()
+            .map(|(_, finding)| finding)
+            .collect()
+    }
+
+    /// [`Scanner::scan_at`], each finding with the detector that made it:
+    /// the example check holds every detector to its own examples, not to
+    /// what a sibling detector of the same rule reports.
+    pub(crate) fn scan_attributed(
+        &self,
+        path: &str,
+        location: Option<&Path>,
+        source: &[u8],
+    ) -> Vec<(&'r Detector, Finding)> {
         let candidates = self.prefilter.candidates(source);
         if candidates.is_empty() {
             return Vec::new();
@@ -151,7 +166,11 @@ impl<'r> Scanner<'r> {
                 let suppression = directives
                     .covering(&m.rule.id, &m.span, &index)
                     .map(|directive| directive.suppression(source, &masks));
-                self.finding(path, source, &index, &masks, m, suppression)
+                let detector = m.detector;
+                (
+                    detector,
+                    self.finding(path, source, &index, &masks, m, suppression),
+                )
             })
             .collect()
     }

@@ -19,7 +19,7 @@ pub enum ExampleFailure {
         detector: String,
         which: &'static str,
     },
-    /// An example the rule should report was not reported.
+    /// An example the detector should report was not reported by it.
     NotFound {
         detector: String,
         path: String,
@@ -115,11 +115,21 @@ fn check_detector(
     rules: &RuleSet,
     detector: &Detector,
 ) -> Vec<ExampleFailure> {
-    let reported_by = |rule_id: &str, example: &Example| {
-        scanner
-            .scan(example.path(), example.text().as_bytes())
+    // An example must be reported by this very detector: a sibling
+    // detector of the rule reporting it would hide one that lost its
+    // pattern. A negative example must not be reported by the rule at all.
+    let findings = |example: &Example| {
+        scanner.scan_attributed(example.path(), None, example.text().as_bytes())
+    };
+    let reported_by_detector = |example: &Example| {
+        findings(example)
             .iter()
-            .any(|finding| finding.rule_id == rule_id)
+            .any(|(by, _)| std::ptr::eq(*by, detector))
+    };
+    let reported_by_rule = |rule_id: &str, example: &Example| {
+        findings(example)
+            .iter()
+            .any(|(_, finding)| finding.rule_id == rule_id)
     };
 
     let mut failures = Vec::new();
@@ -147,7 +157,7 @@ fn check_detector(
         });
     }
     for example in &detector.examples {
-        if !reported_by(&rule.id, example) {
+        if !reported_by_detector(example) {
             failures.push(ExampleFailure::NotFound {
                 detector: name.clone(),
                 path: example.path().to_string(),
@@ -156,7 +166,7 @@ fn check_detector(
         }
     }
     for example in &detector.negative_examples {
-        if reported_by(&rule.id, example) {
+        if reported_by_rule(&rule.id, example) {
             failures.push(ExampleFailure::FalsePositive {
                 detector: name.clone(),
                 path: example.path().to_string(),

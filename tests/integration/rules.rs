@@ -90,6 +90,53 @@ fn examples_run_through_the_keyword_prefilter_not_just_the_regex() {
     );
 }
 
+/// Each detector answers for its own examples (issue 16): a detector that
+/// lost its pattern fails even when a sibling detector of the same rule
+/// reports the example for it. Built from the real data: the
+/// django-cors-headers "second bad entry" detector, whose examples the
+/// first-entry detector also reports, given a pattern that never matches.
+#[test]
+fn a_detector_is_held_to_its_own_examples_not_its_siblings() {
+    let file = "rules/detectors/python_jvm.toml";
+    let text = std::fs::read_to_string(crate::support::repo_root().join(file)).unwrap();
+    let marker = "framework = \"django-cors-headers origin regexes (second bad entry)\"";
+    let start = text.find(marker).expect("the detector is in the data");
+    let quotes = "'''";
+    let pattern_at = start
+        + text[start..]
+            .find("\npattern = ")
+            .expect("it has a pattern")
+        + 1;
+    let body = pattern_at + "pattern = ".len() + quotes.len();
+    let pattern_end = body + text[body..].find(quotes).unwrap() + quotes.len();
+    let broken = format!(
+        "{}pattern = 'NEVER_MATCHES_ANYTHING_[0-9]{{40}}'{}",
+        &text[..pattern_at],
+        &text[pattern_end..]
+    );
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for entry in std::fs::read_dir(crate::support::repo_root().join("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            sources.push((
+                path.display().to_string(),
+                std::fs::read_to_string(&path).unwrap(),
+            ));
+        }
+    }
+    sources.push((file.to_string(), broken));
+    let rules =
+        RuleSet::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))).unwrap();
+    let failures = examples::check(&rules);
+    assert!(
+        failures.iter().any(|f| matches!(
+            f,
+            ExampleFailure::NotFound { detector, .. } if detector.contains("second bad entry")
+        )),
+        "{failures:?}"
+    );
+}
+
 #[test]
 fn broken_rules_are_typed_errors() {
     let load = |text: String| RuleSet::from_sources([("demo.toml", text.as_str())]).unwrap_err();
