@@ -345,14 +345,15 @@ const WINDOW_BYTES_PER_LINE: usize = 1024;
 /// Evaluates `requires` and `unless` conditions for the matches of one
 /// file. A condition without a line window has the same answer for every
 /// match, so it is searched once per file, not once per match: a 20 MB
-/// config with thousands of matches stays linear.
-struct ConditionCheck<'s, 'i> {
+/// config with thousands of matches stays linear. Answers are kept by
+/// pattern: two detectors asking the same question share the answer.
+struct ConditionCheck<'s, 'i, 'r> {
     source: &'s [u8],
     index: &'i LineIndex<'s>,
-    whole_file: HashMap<*const Condition, bool>,
+    whole_file: HashMap<&'r str, bool>,
 }
 
-impl<'s, 'i> ConditionCheck<'s, 'i> {
+impl<'s, 'i, 'r> ConditionCheck<'s, 'i, 'r> {
     fn new(source: &'s [u8], index: &'i LineIndex<'s>) -> Self {
         ConditionCheck {
             source,
@@ -362,17 +363,17 @@ impl<'s, 'i> ConditionCheck<'s, 'i> {
     }
 
     /// `requires` all hold and no `unless` holds, each within its window.
-    fn passes(&mut self, m: &RawMatch<'_>) -> bool {
+    fn passes(&mut self, m: &RawMatch<'r>) -> bool {
         let detector = m.detector;
         detector.requires.iter().all(|c| self.holds(c, &m.span))
             && !detector.unless.iter().any(|c| self.holds(c, &m.span))
     }
 
-    fn holds(&mut self, condition: &Condition, span: &Range<usize>) -> bool {
+    fn holds(&mut self, condition: &'r Condition, span: &Range<usize>) -> bool {
         match condition.within_lines {
             None => *self
                 .whole_file
-                .entry(condition as *const Condition)
+                .entry(condition.pattern.as_str())
                 .or_insert_with(|| condition.regex().is_some_and(|r| r.is_match(self.source))),
             Some(lines) => {
                 let index = self.index;

@@ -21,7 +21,7 @@ use katscan::output::neutralise;
 
 use args::{Cli, Command};
 
-/// What the process reports to its caller (DESIGN.md, exit contract).
+/// What the process reports to its caller (README, "Exit status").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     /// Nothing at or above `--fail-on` was found.

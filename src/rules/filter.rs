@@ -531,7 +531,8 @@ mod tests {
     fn documentation_shapes_are_placeholders() {
         let f = builtin();
         for key in [
-            // DESIGN.md's fill, in both cases and several lengths.
+            // The documented `kat_live_xxxx….xxxx…` fill, in both cases and
+            // several lengths.
             ("xxxxxxxx", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
             ("XXXX", "XXXXXXXXXXXXXXXXXXXXXXXX"),
             ("XXXX", "XXXXXXXXXXXXXXXX"),

@@ -2,8 +2,8 @@
 //! compilation into matchers.
 //!
 //! Built-in rules are the `rules/**/*.toml` files embedded by `build.rs`. The
-//! same schema will serve user rules from `.katscan.toml`, so every check a
-//! rule author can get wrong is a typed [`RuleError`], never a panic.
+//! same schema serves custom rules in `.katscan.toml`, so every check a rule
+//! author can get wrong is a typed [`RuleError`], never a panic.
 
 mod detector;
 pub mod examples;

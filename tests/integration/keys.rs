@@ -19,7 +19,9 @@ fn a_random_key_with_a_placeholder_word_inside_is_reported() {
     assert_eq!(code, 1);
 }
 
-/// The placeholder shapes of DESIGN.md stay silent next to it.
+/// The documented placeholder shapes (`kat_live_<publicKeyId>.<secret>`,
+/// `kat_live_xxxx….xxxx…`, `kat_live_YOUR_KEY_HERE`, `your-api-key-here`)
+/// stay silent next to it.
 #[test]
 fn documentation_placeholders_stay_silent() {
     let dir = TempDir::new().unwrap();

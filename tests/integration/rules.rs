@@ -1,5 +1,6 @@
 //! The rule catalogue: every built-in rule's examples hold, and the checks
-//! that protect rule authors (custom rules will use the same schema).
+//! that protect rule authors (custom rules in `.katscan.toml` use the same
+//! schema).
 
 use katscan::rules::examples::{self, ExampleFailure};
 use katscan::rules::{RuleError, RuleSet};
