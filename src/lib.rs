@@ -14,8 +14,9 @@
 //! Besides the walk, [`staged`] scans the blobs in git's index through
 //! [`git`]. Paths not reached by a walk (staged files, paths named with
 //! `--force-exclude`) are checked against ignore files by [`exclude`].
-//! Findings can be suppressed in the source ([`suppress`]) or by a
-//! [`baseline`] file; suppressed findings are kept and marked, not dropped.
+//! Findings can be suppressed in the source ([`suppress`]), by the
+//! config's `[allow]` list or by a [`baseline`] file ([`postprocess`] applies
+//! both after a scan); suppressed findings are kept and marked, not dropped.
 //! Config, baseline and ignore files are read through [`input`] (regular
 //! files only, capped, no symbolic link out of the repository).
 //!
@@ -34,6 +35,7 @@ pub mod git;
 pub mod input;
 pub mod location;
 pub mod output;
+pub mod postprocess;
 pub mod prefilter;
 #[cfg(test)]
 mod promises;

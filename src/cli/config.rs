@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 
 use katscan::RuleSet;
 use katscan::config::{self, Config, ConfigError, Discovery};
-use katscan::finding::Suppression;
 use katscan::output::neutralise;
-use katscan::walk::{ExcludeFilter, ScanReport};
+use katscan::walk::ExcludeFilter;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use super::args::ConfigArgs;
@@ -88,19 +87,6 @@ pub fn exclude_filter(config: Option<&Config>) -> Option<ExcludeFilter> {
     Some(ExcludeFilter::new(move |path: &Path, is_dir| {
         excludes.is_excluded(path, is_dir)
     }))
-}
-
-/// Marks the findings the config's `[allow]` lists as suppressed
-/// (external, with the reason), so they are counted and stay visible in
-/// JSON and SARIF instead of vanishing. In-source suppressions come first.
-pub fn suppress_allowed_findings(report: &mut ScanReport, config: &Config) {
-    for finding in &mut report.findings {
-        if finding.suppression.is_none()
-            && let Some(reason) = config.allowed(finding)
-        {
-            finding.suppression = Some(Suppression::external(reason));
-        }
-    }
 }
 
 /// Renders a config error with miette: the file, the line, a label at the

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 
-use katscan::baseline::{Baseline, BaselineError, Scope};
+use katscan::baseline::Baseline;
 use katscan::client::Classifier;
 use katscan::config::Config;
 use katscan::output::neutralise;
+use katscan::postprocess::{self, BaselineUse, ScanScope};
 use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, MarkdownReporter, ReportInput, Reporter,
     SarifReporter, write_summary,
@@ -90,16 +91,14 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    if let Some(config) = &config {
-        config::suppress_allowed_findings(&mut report, config);
-    }
-    if let Err(error) = apply_baseline(
-        &args.baseline,
-        &args.paths,
-        &rules,
-        baseline.as_ref(),
-        &mut report,
-    ) {
+    let cwd = env::current_dir().unwrap_or_default();
+    let scope = ScanScope {
+        rules: &rules,
+        walked_roots: &args.paths,
+        cwd: &cwd,
+    };
+    let baseline = baseline_use(&args.baseline, baseline.as_ref());
+    if let Err(error) = postprocess::apply(&mut report, config.as_ref(), baseline, scope) {
         print_error(&error);
         return ExitStatus::Error;
     }
@@ -180,42 +179,18 @@ pub fn load_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ()> {
         .map_err(|error| print_error(&error))
 }
 
-/// `--write-baseline` records the findings and accepts them; `--baseline`
-/// accepts those it lists and finds its stale entries (among the files the
-/// scan read, with the rules that ran, and files deleted from below
-/// `walked_roots`), which `--update-baseline` prunes from the file. A
-/// staged scan walks nothing: it passes no roots.
-pub fn apply_baseline(
-    args: &BaselineArgs,
-    walked_roots: &[PathBuf],
-    rules: &RuleSet,
-    loaded: Option<&Baseline>,
-    report: &mut ScanReport,
-) -> Result<(), BaselineError> {
-    let (baseline, file) = match (&args.write_baseline, loaded, &args.baseline) {
-        (Some(file), _, _) => {
-            let written = Baseline::from_findings(&report.findings);
-            written.save(file)?;
-            (written, file)
-        }
-        (None, Some(loaded), Some(file)) => (loaded.clone(), file),
-        _ => return Ok(()),
-    };
-    let scope = Scope::new(
-        report.scanned_files.iter().map(String::as_str),
-        rules.rules().iter().map(|rule| rule.id.as_str()),
-    )
-    .with_walked_roots(
-        &env::current_dir().unwrap_or_default(),
-        walked_roots.iter().map(|p| walk::display_path(p)),
-    );
-    let mut outcome = baseline.apply(&mut report.findings, &file.display().to_string(), &scope);
-    if args.update_baseline && !outcome.stale.is_empty() {
-        baseline.pruned(&outcome).save(file)?;
-        outcome.pruned = true;
+/// What `--baseline`, `--write-baseline` and `--update-baseline` ask of
+/// the baseline (`loaded` is the file `--baseline` names, already read).
+pub fn baseline_use<'a>(args: &'a BaselineArgs, loaded: Option<&'a Baseline>) -> BaselineUse<'a> {
+    match (&args.write_baseline, loaded, &args.baseline) {
+        (Some(file), _, _) => BaselineUse::Write { file },
+        (None, Some(baseline), Some(file)) => BaselineUse::Apply {
+            baseline,
+            file,
+            prune: args.update_baseline,
+        },
+        _ => BaselineUse::None,
     }
-    report.baseline = Some(outcome);
-    Ok(())
 }
 
 /// What happened to the baseline file; stale entries get a warning each,

@@ -5,12 +5,13 @@ use std::time::Instant;
 
 use katscan::Scanner;
 use katscan::git::GitError;
+use katscan::postprocess::{self, ScanScope};
 use katscan::staged::{self, StagedError, StagedOptions};
 
 use super::args::BaselineArgs;
 use super::args::StagedArgs;
 use super::scan::{
-    Reporting, apply_baseline, client_classifier, finish, load_baseline, reject_shared_files,
+    Reporting, baseline_use, client_classifier, finish, load_baseline, reject_shared_files,
     use_color,
 };
 use super::{ExitStatus, builtin_rules, config, print_error, terminal};
@@ -52,7 +53,7 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
     };
     let scanner = Scanner::with_classifier(&rules, !out.no_redact, classifier);
     let options = StagedOptions {
-        dir,
+        dir: dir.clone(),
         respect_ignore_files: !args.no_ignore,
         excludes: args.exclude.clone(),
         max_file_size: args.max_file_size,
@@ -77,9 +78,6 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    if let Some(config) = &config {
-        config::suppress_allowed_findings(&mut report, config);
-    }
     let baseline_args = BaselineArgs {
         baseline: args.baseline.clone(),
         write_baseline: None,
@@ -88,8 +86,13 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
     // Paths in a baseline are as `katscan scan` reports them from the top
     // level; staged paths are relative to it too. Only the staged files
     // were read: no walked roots.
-    if let Err(error) = apply_baseline(&baseline_args, &[], &rules, baseline.as_ref(), &mut report)
-    {
+    let scope = ScanScope {
+        rules: &rules,
+        walked_roots: &[],
+        cwd: &dir,
+    };
+    let baseline = baseline_use(&baseline_args, baseline.as_ref());
+    if let Err(error) = postprocess::apply(&mut report, config.as_ref(), baseline, scope) {
         print_error(&error);
         return ExitStatus::Error;
     }
