@@ -73,6 +73,7 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
                 path: entry.path,
                 reason: SkipReason::NotARegularFile,
                 detail: "symbolic link".into(),
+                raw_path: entry.raw_path,
             }),
             // A commit of another repository: nothing to scan here.
             EntryKind::Submodule => {}
@@ -83,6 +84,8 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
             path: relative_to(top, Path::new(&problem.path)),
             reason: SkipReason::BadIgnoreFile,
             detail: problem.message.clone(),
+            // An ignore file's name as the excluder recorded it (text).
+            raw_path: None,
         });
     }
 
@@ -96,6 +99,7 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
                 path,
                 reason: SkipReason::TooLarge,
                 detail: format!("larger than {max} bytes"),
+                raw_path: entry.raw_path.clone(),
             });
             return Ok(());
         }

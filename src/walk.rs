@@ -197,6 +197,18 @@ pub struct Skipped {
     pub path: String,
     pub reason: SkipReason,
     pub detail: String,
+    /// The bytes of the name when they are not UTF-8 (`path` is then
+    /// lossy): two files whose names only show the same are two skips.
+    #[serde(skip)]
+    pub raw_path: Option<Vec<u8>>,
+}
+
+impl Skipped {
+    /// What identifies the skipped path: its raw bytes where the shown
+    /// path is lossy.
+    fn identity(&self) -> (&str, Option<&[u8]>, SkipReason) {
+        (&self.path, self.raw_path.as_deref(), self.reason)
+    }
 }
 
 /// Everything a scan produced, sorted for deterministic output.
@@ -248,8 +260,7 @@ impl ScanReport {
         // report each finding once. Files are told apart by their raw
         // names: two whose names only show the same are two files.
         self.findings.dedup_by(|a, b| a.is_same(b));
-        self.skipped
-            .sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+        self.skipped.sort_by(|a, b| a.identity().cmp(&b.identity()));
     }
 
     fn merge(&mut self, other: ScanReport) {
@@ -343,10 +354,9 @@ pub fn scan(scanner: &Scanner<'_>, options: &WalkOptions) -> Result<ScanReport, 
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     report.sort();
-    // The build-output walk can meet the same unreadable directory again.
-    report
-        .skipped
-        .dedup_by(|a, b| (&a.path, a.reason) == (&b.path, b.reason));
+    // The build-output walk can meet the same unreadable directory again;
+    // two paths that only show the same stay two.
+    report.skipped.dedup_by(|a, b| a.identity() == b.identity());
     Ok(report)
 }
 
@@ -517,6 +527,8 @@ fn walk_pass(
             path: shown_below(Path::new(&problem.path), roots),
             reason: SkipReason::BadIgnoreFile,
             detail: problem.message.clone(),
+            // An ignore file's name as the excluder recorded it (text).
+            raw_path: None,
         }));
     Ok(())
 }
@@ -685,6 +697,7 @@ impl IgnoreGuard {
                     },
                     reason: SkipReason::BadIgnoreFile,
                     detail: format!("not read: {error}; its patterns do not apply"),
+                    raw_path: raw_display_path(&file),
                 }),
             }
         })
@@ -1082,12 +1095,12 @@ impl FileVisitor<'_, '_> {
     }
 
     fn record_walk_error(&mut self, error: &ignore::Error) {
-        let path = error_path(error).map_or_else(|| "<unknown path>".to_string(), display_path);
-        let reason = classify_walk_error(error);
+        let path = error_path(error);
         self.local.skipped.push(Skipped {
-            path,
-            reason,
+            path: path.map_or_else(|| "<unknown path>".to_string(), display_path),
+            reason: classify_walk_error(error),
             detail: error.to_string(),
+            raw_path: path.and_then(raw_display_path),
         });
     }
 
@@ -1096,6 +1109,7 @@ impl FileVisitor<'_, '_> {
             path: display_path(path),
             reason,
             detail,
+            raw_path: raw_display_path(path),
         });
     }
 }
@@ -1120,6 +1134,7 @@ pub(crate) fn scan_contents(
             path,
             reason: SkipReason::Binary,
             detail: "NUL byte in the first 8 KiB".into(),
+            raw_path,
         });
         return;
     }

@@ -4,7 +4,7 @@
 
 use tempfile::TempDir;
 
-use crate::support::{expected, locations, planted_key, scan_json, write};
+use crate::support::{expected, fingerprints, locations, planted_key, scan_json, write};
 
 /// Issue 9: a random secret containing `fak` was taken for a placeholder
 /// (`fake`), and the leaked key passed with exit 0.
@@ -135,12 +135,7 @@ fn files_whose_names_show_the_same_keep_their_own_findings() {
     assert_eq!(code, 1);
     // Each file has its own fingerprint (a baseline or an allowed
     // fingerprint accepts one file, not both).
-    let fingerprints: Vec<&str> = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["fingerprint"].as_str().unwrap())
-        .collect();
+    let fingerprints = fingerprints(&document);
     assert_ne!(fingerprints[0], fingerprints[1]);
 
     // Reached twice through overlapping arguments, each is still reported
@@ -148,4 +143,18 @@ fn files_whose_names_show_the_same_keep_their_own_findings() {
     let (document, code) = scan_json(dir.path(), &[".", "./"]);
     assert_eq!(document["findings"].as_array().unwrap().len(), 2);
     assert_eq!(code, 1);
+}
+
+/// Skips are not merged by the shown name either: two binary files whose
+/// names show the same are two skipped files (issue 9, section 5).
+#[cfg(unix)]
+#[test]
+fn skipped_files_whose_names_show_the_same_are_each_listed() {
+    let dir = TempDir::new().unwrap();
+    write_raw_named(dir.path(), b"b\xff.bin", b"\0binary");
+    write_raw_named(dir.path(), b"b\xfe.bin", b"\0binary");
+    let (document, _) = scan_json(dir.path(), &[]);
+    let skipped = document["summary"]["skipped_files"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{document}");
+    assert_eq!(document["summary"]["skipped"]["binary"], 2, "{document}");
 }

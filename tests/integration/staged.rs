@@ -9,7 +9,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::support::{
-    exit_code, expected, katscan, key, locations, other_key, stdout_and_stderr, write,
+    exit_code, expected, fingerprints, katscan, key, locations, other_key, stdout_and_stderr, write,
 };
 
 /// A new repository with a local identity, so commits work anywhere.
@@ -436,11 +436,6 @@ fn staged_files_whose_names_show_the_same_keep_their_own_findings() {
         expected(&[(shown, 1, "KAT001"), (shown, 1, "KAT001")])
     );
     assert_eq!(code, 1);
-    let fingerprints: Vec<&str> = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["fingerprint"].as_str().unwrap())
-        .collect();
+    let fingerprints = fingerprints(&document);
     assert_ne!(fingerprints[0], fingerprints[1]);
 }

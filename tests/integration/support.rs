@@ -141,3 +141,13 @@ pub fn assert_fixture_findings(project: &str, rows: &[(&str, u64, &str)]) {
         "exit status for {project}"
     );
 }
+
+/// The `fingerprint` of every finding of a JSON report, in output order.
+pub fn fingerprints(document: &Value) -> Vec<&str> {
+    document["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|f| f["fingerprint"].as_str().expect("a fingerprint"))
+        .collect()
+}
