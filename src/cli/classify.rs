@@ -12,7 +12,7 @@ use katscan::walk::{self, WalkOptions, display_path};
 use serde::Serialize;
 
 use super::args::{ClassifyArgs, ListFormat};
-use super::scan::{client_classifier, use_color};
+use super::scan::client_classifier;
 use super::{ExitStatus, builtin_rules, config, print_error, terminal};
 use katscan::output::neutralise;
 
@@ -39,13 +39,7 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
     let Some(mut rules) = builtin_rules() else {
         return ExitStatus::Error;
     };
-    let Ok(config) = config::load_for_scan(
-        &args.config,
-        &args.paths,
-        &mut rules,
-        false,
-        use_color(super::args::ColorChoice::Auto),
-    ) else {
+    let Ok(config) = config::load_for_scan(&args.config, &args.paths, &mut rules, false) else {
         return ExitStatus::Error;
     };
     let Some(classifier) = client_classifier(config.as_ref()) else {

@@ -22,7 +22,6 @@ pub fn load_for_scan(
     paths: &[PathBuf],
     rules: &mut RuleSet,
     verbose: bool,
-    color: bool,
 ) -> Result<Option<Config>, ()> {
     let path = match config_path(args, paths) {
         Discovery::Found(path) => path,
@@ -59,7 +58,7 @@ pub fn load_for_scan(
             Ok(Some(config))
         }
         Err(error) => {
-            print_config_error(&error, color);
+            print_config_error(&error);
             Err(())
         }
     }
@@ -91,20 +90,20 @@ pub fn exclude_filter(config: Option<&Config>) -> Option<ExcludeFilter> {
 
 /// Renders a config error with miette: the file, the line, a label at the
 /// mistake, and help.
-fn print_config_error(error: &ConfigError, color: bool) {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
+///
+/// Without colour: the excerpt miette shows is a line of a file the
+/// repository wrote (a committed `.katscan.toml`), which may hold raw ESC
+/// bytes, and only a stream without colour lets the output gate replace
+/// them all.
+fn print_config_error(error: &ConfigError) {
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)
         .with_links(false);
     let mut rendered = String::new();
     if handler.render_report(&mut rendered, error).is_err() {
         rendered = format!("katscan: error: {error}\n");
     }
-    let mut stderr = terminal::stderr(color);
+    let mut stderr = terminal::stderr(false);
     let _ = stderr
         .write_all(rendered.as_bytes())
         .and_then(|()| stderr.finish());

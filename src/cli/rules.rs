@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::args::{ColorChoice, ConfigArgs, ExplainArgs, ListFormat, RulesArgs};
-use super::scan::use_color;
+use super::args::{ConfigArgs, ExplainArgs, ListFormat, RulesArgs};
 use super::{ExitStatus, builtin_rules, config, print_error, terminal};
 use katscan::rules::{Detector, Example, Level, Rule, RuleSet};
 
@@ -102,8 +101,7 @@ pub fn explain(args: &ExplainArgs) -> ExitStatus {
 fn configured_rules(config_args: &ConfigArgs) -> Option<RuleSet> {
     let mut rules = builtin_rules()?;
     let here = [PathBuf::from(".")];
-    let color = use_color(ColorChoice::Auto);
-    config::load_for_scan(config_args, &here, &mut rules, false, color).ok()?;
+    config::load_for_scan(config_args, &here, &mut rules, false).ok()?;
     Some(rules)
 }
 

@@ -42,9 +42,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     if out.no_redact {
         terminal::stop_redacting();
     }
-    let color = use_color(out.color);
-    let Ok(config) =
-        config::load_for_scan(&args.config, &args.paths, &mut rules, out.verbose, color)
+    let Ok(config) = config::load_for_scan(&args.config, &args.paths, &mut rules, out.verbose)
     else {
         return ExitStatus::Error;
     };

@@ -12,7 +12,6 @@ use super::args::BaselineArgs;
 use super::args::StagedArgs;
 use super::scan::{
     Reporting, baseline_use, client_classifier, finish, load_baseline, reject_shared_files,
-    use_color,
 };
 use super::{ExitStatus, builtin_rules, config, print_error, terminal};
 
@@ -38,13 +37,11 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
     if out.no_redact {
         terminal::stop_redacting();
     }
-    let color = use_color(out.color);
     let Ok(config) = config::load_for_scan(
         &args.config,
         std::slice::from_ref(&dir),
         &mut rules,
         out.verbose,
-        color,
     ) else {
         return ExitStatus::Error;
     };

@@ -369,3 +369,23 @@ fn stale_baseline_entries_with_hostile_paths_stay_inert() {
     let output = scan(dir.path(), &["--baseline", "baseline.toml"]);
     assert_inert(&output, "stale baseline");
 }
+
+/// A committed `.katscan.toml` whose error quotes a raw ESC (TOML refuses
+/// it and shows the line): even with colours on, the terminal gets no
+/// escape sequence from it.
+#[test]
+fn config_errors_carry_no_escape_sequence_even_in_colour() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        ".katscan.toml",
+        "exclude = [\"\x1b]0;pwned\x07\x1b[2J\"]\n",
+    );
+    let output = scan(dir.path(), &["--color", "always"]);
+    assert_eq!(exit_code(&output), 2, "{}", everything(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
+}
