@@ -475,22 +475,20 @@ fn walk_pass(
     shared: &Mutex<ScanReport>,
 ) -> Result<(), WalkError> {
     let guard = Arc::new(IgnoreGuard::new(options, pass, roots));
+    let walk = |dirs: &[PathBuf], ignore_files: IgnoreFiles| -> Result<(), WalkError> {
+        walk_builder(options, dirs, roots, pass, ignore_files)?
+            .build_parallel()
+            .visit(&mut VisitorBuilder {
+                scanner,
+                options,
+                shared,
+                build_output_root,
+            });
+        Ok(())
+    };
     let (safe_roots, mut deferred) = guard.split_roots();
     if !safe_roots.is_empty() {
-        walk_builder(
-            options,
-            &safe_roots,
-            roots,
-            pass,
-            IgnoreFiles::ReadByCrate(Arc::clone(&guard)),
-        )?
-        .build_parallel()
-        .visit(&mut VisitorBuilder {
-            scanner,
-            options,
-            shared,
-            build_output_root,
-        });
+        walk(&safe_roots, IgnoreFiles::ReadByCrate(Arc::clone(&guard)))?;
     }
     deferred.extend(guard.take_deferred());
     if deferred.is_empty() {
@@ -498,20 +496,7 @@ fn walk_pass(
     }
     let excluder = Arc::new(Mutex::new(guard.excluder(options)?));
     let dirs: Vec<PathBuf> = deferred.iter().map(|d| d.dir.clone()).collect();
-    walk_builder(
-        options,
-        &dirs,
-        roots,
-        pass,
-        IgnoreFiles::ReadByExcluder(Arc::clone(&excluder)),
-    )?
-    .build_parallel()
-    .visit(&mut VisitorBuilder {
-        scanner,
-        options,
-        shared,
-        build_output_root,
-    });
+    walk(&dirs, IgnoreFiles::ReadByExcluder(Arc::clone(&excluder)))?;
     let mut report = shared
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

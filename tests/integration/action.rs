@@ -224,24 +224,7 @@ impl Runner {
             command.env(name, value);
         }
         let output: Output = command.output().expect("bash runs");
-        let outputs = fs::read_to_string(&output_file)
-            .unwrap()
-            .lines()
-            .map(|line| {
-                let (key, value) = line.split_once('=').expect("outputs are key=value");
-                (key.to_string(), value.to_string())
-            })
-            .collect();
-        StepRun {
-            ran: true,
-            status: exit_code(&output),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            outputs,
-            summary: fs::read_to_string(&summary_file).unwrap(),
-            path_additions: fs::read_to_string(&path_file).unwrap(),
-            ..StepRun::default()
-        }
+        StepRun::finished(&output, &output_file, &summary_file, &path_file)
     }
 
     /// The whole action, as the runner runs it, with `with` as the

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -52,6 +52,31 @@ pub struct StepRun {
     pub path_additions: String,
     pub uses: Option<String>,
     pub with: BTreeMap<String, String>,
+}
+
+impl StepRun {
+    /// A step that ran: its exit status and streams, and what its script
+    /// left in the files the runner reads back (`GITHUB_OUTPUT`,
+    /// `GITHUB_STEP_SUMMARY`, `GITHUB_PATH`).
+    pub fn finished(output: &Output, outputs: &Path, summary: &Path, path: &Path) -> StepRun {
+        StepRun {
+            ran: true,
+            status: exit_code(output),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            outputs: fs::read_to_string(outputs)
+                .unwrap()
+                .lines()
+                .map(|line| {
+                    let (key, value) = line.split_once('=').expect("outputs are key=value");
+                    (key.to_string(), value.to_string())
+                })
+                .collect(),
+            summary: fs::read_to_string(summary).unwrap(),
+            path_additions: fs::read_to_string(path).unwrap(),
+            ..StepRun::default()
+        }
+    }
 }
 
 pub struct JobRun {
@@ -290,19 +315,13 @@ pub fn run_action(job: &Job) -> JobRun {
                 }
                 command.envs(&env);
                 let output = command.output().expect("bash runs");
-                record.status = exit_code(&output);
-                record.stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-                record.stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-                record.outputs = fs::read_to_string(&output_file)
-                    .unwrap()
-                    .lines()
-                    .map(|line| {
-                        let (key, value) = line.split_once('=').expect("outputs are key=value");
-                        (key.to_string(), value.to_string())
-                    })
-                    .collect();
-                record.summary = fs::read_to_string(&summary_file).unwrap();
-                record.path_additions = fs::read_to_string(&path_file).unwrap();
+                record = StepRun {
+                    id: record.id,
+                    name: record.name,
+                    uses: record.uses,
+                    with: record.with,
+                    ..StepRun::finished(&output, &output_file, &summary_file, &path_file)
+                };
                 added_paths.extend(record.path_additions.lines().map(PathBuf::from));
                 failed = record.status != 0;
             }
