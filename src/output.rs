@@ -57,8 +57,16 @@ pub struct Guarded<W: Write> {
     policy: Policy,
     masker: Masker,
     lines: LineGuard,
-    buffer: Vec<u8>,
+    /// Written but not yet through the gate: serializers write in many
+    /// small pieces (a pretty-printed JSON report, a few bytes each), and
+    /// the gate's work per call outweighs its work per byte.
+    pending: Vec<u8>,
+    masked: Vec<u8>,
+    guarded: Vec<u8>,
 }
+
+/// Bytes gathered before they go through the gate in one piece.
+const CHUNK: usize = 16 * 1024;
 
 impl<W: Write> Guarded<W> {
     pub fn new(inner: W, policy: Policy) -> Self {
@@ -67,42 +75,55 @@ impl<W: Write> Guarded<W> {
             policy,
             masker: Masker::default(),
             lines: LineGuard::default(),
-            buffer: Vec::new(),
+            pending: Vec::new(),
+            masked: Vec::new(),
+            guarded: Vec::new(),
         }
     }
 
     /// Writes what the gate still holds (at most the start of a possible
     /// key) and flushes; call once at the end of the stream.
     pub fn finish(&mut self) -> io::Result<()> {
-        let mut masked = Vec::new();
-        self.masker.finish(&mut masked);
-        self.pass(&masked, true)?;
+        self.drain(true)?;
         self.inner.flush()
     }
 
-    fn pass(&mut self, bytes: &[u8], end: bool) -> io::Result<()> {
-        self.buffer.clear();
-        self.lines.push(bytes, self.policy, &mut self.buffer);
-        if end {
-            self.lines.finish(&mut self.buffer);
+    /// Puts the pending bytes through the gate and writes them; `end` also
+    /// releases what the gate holds back.
+    fn drain(&mut self, end: bool) -> io::Result<()> {
+        self.masked.clear();
+        if self.policy.redact {
+            self.masker.push(&self.pending, &mut self.masked);
+            if end {
+                self.masker.finish(&mut self.masked);
+            }
+        } else {
+            self.masked.extend_from_slice(&self.pending);
         }
-        self.inner.write_all(&self.buffer)
+        self.pending.clear();
+        self.guarded.clear();
+        self.lines
+            .push(&self.masked, self.policy, &mut self.guarded);
+        if end {
+            self.lines.finish(&mut self.guarded);
+        }
+        self.inner.write_all(&self.guarded)
     }
 }
 
 impl<W: Write> Write for Guarded<W> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.policy.redact {
-            let mut masked = Vec::with_capacity(bytes.len());
-            self.masker.push(bytes, &mut masked);
-            self.pass(&masked, false)?;
-        } else {
-            self.pass(bytes, false)?;
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= CHUNK {
+            self.drain(false)?;
         }
         Ok(bytes.len())
     }
 
+    /// Writes everything but the few bytes the gate must hold back (the
+    /// start of what may be a key, until the stream shows what follows).
     fn flush(&mut self) -> io::Result<()> {
+        self.drain(false)?;
         self.inner.flush()
     }
 }
@@ -168,7 +189,24 @@ const COMMAND_BREAK: &[u8] = "\u{200B}".as_bytes();
 
 impl LineGuard {
     fn push(&mut self, bytes: &[u8], policy: Policy, out: &mut Vec<u8>) {
-        for &byte in bytes {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            // Fast path: inside a line, nothing held, the bytes up to the
+            // next control byte, newline or possible control sequence pass
+            // as they are (reports are mostly such runs).
+            if !self.at_line_start && !self.held_colon && self.held_sequence.is_empty() {
+                let plain = rest
+                    .iter()
+                    .position(|&b| b < 0x20 || b == 0x7f || b == 0xC2 || b == 0xE2)
+                    .unwrap_or(rest.len());
+                out.extend_from_slice(&rest[..plain]);
+                rest = &rest[plain..];
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            let byte = rest[0];
+            rest = &rest[1..];
             if !self.held_sequence.is_empty() || matches!(byte, 0xC2 | 0xE2) {
                 self.held_sequence.push(byte);
                 match classify_sequence(&self.held_sequence) {
@@ -258,7 +296,9 @@ pub fn neutralise_lines(text: &str) -> Cow<'_, str> {
 
 fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     let escaped = |c: char| needs_escape(c) && !(keep_newlines && matches!(c, '\n' | '\t'));
-    if !text.chars().any(escaped) {
+    // Fast path for the usual text (every finding's help and message goes
+    // through here): no byte that could begin a character to escape.
+    if !text.bytes().any(may_begin_escape) || !text.chars().any(escaped) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len() + 8);
@@ -274,6 +314,13 @@ fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(shown)
+}
+
+/// Whether `byte` can be the first byte of a character [`needs_escape`]
+/// accepts: an ASCII control, or the UTF-8 lead byte of C1 controls (C2),
+/// U+061C (D8), U+200B–U+202E and U+2066–U+2069 (E2), or U+FEFF (EF).
+fn may_begin_escape(byte: u8) -> bool {
+    byte < 0x20 || byte == 0x7f || matches!(byte, 0xC2 | 0xD8 | 0xE2 | 0xEF)
 }
 
 fn needs_escape(c: char) -> bool {
@@ -364,6 +411,19 @@ mod tests {
             through(colour, &["\x1b[31mred\x1b[0m\x07"]),
             "\x1b[31mred\x1b[0m\u{FFFD}"
         );
+    }
+
+    /// The fast path of [`escape`] skips text by its bytes: every character
+    /// that needs escaping must begin with a byte it looks for.
+    #[test]
+    fn every_character_to_escape_begins_with_a_byte_the_fast_path_sees() {
+        let mut first = [0u8; 4];
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            if needs_escape(c) {
+                c.encode_utf8(&mut first);
+                assert!(may_begin_escape(first[0]), "{c:?}");
+            }
+        }
     }
 
     #[test]
