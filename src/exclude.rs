@@ -12,12 +12,14 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::overrides::{Override, OverrideBuilder};
 
 use crate::input;
+use crate::paths::lexical_absolute;
 use crate::walk::IGNORE_FILE_NAME;
 
 /// Which rules apply.
@@ -68,14 +70,66 @@ struct DirRules {
     is_git_top: bool,
 }
 
+/// An `--exclude` glob that cannot be compiled: a usage error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid --exclude glob `{glob}`: {message}")]
+pub struct BadExcludeGlob {
+    pub glob: String,
+    pub message: String,
+}
+
+/// `--exclude` globs compiled as a walk applies them (ignore's overrides,
+/// relative to the walk's current directory). Every command checks its
+/// globs here, so `scan` and `staged` accept and reject the same ones.
+pub fn exclude_overrides(globs: &[String]) -> Result<Override, BadExcludeGlob> {
+    let mut overrides = OverrideBuilder::new(".");
+    for glob in globs {
+        // `!` makes an override exclude instead of include.
+        overrides
+            .add(&format!("!{glob}"))
+            .map_err(|error| BadExcludeGlob {
+                glob: glob.clone(),
+                message: glob_error_reason(&error),
+            })?;
+    }
+    overrides.build().map_err(|error| BadExcludeGlob {
+        glob: globs.join(", "),
+        message: error.to_string(),
+    })
+}
+
+/// Why a glob is invalid, without the glob: ignore's message quotes the
+/// override built (`!{glob}`), not what the user wrote, which
+/// [`BadExcludeGlob`] quotes instead.
+fn glob_error_reason(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::Glob { err, .. } => err.clone(),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => glob_error_reason(err),
+        other => other.to_string(),
+    }
+}
+
 impl Excluder {
     /// Fails on an invalid `--exclude` glob, which is a usage error.
-    pub fn new(options: ExcludeOptions) -> Result<Self, ignore::Error> {
+    pub fn new(options: ExcludeOptions) -> Result<Self, BadExcludeGlob> {
+        exclude_overrides(&options.excludes)?;
+        // Matched as gitignore lines below `exclude_root`: paths here are
+        // absolute, and a walk's overrides match paths as walked.
         let mut builder = GitignoreBuilder::new(&options.exclude_root);
         for glob in &options.excludes {
-            builder.add_line(None, glob)?;
+            builder
+                .add_line(None, glob)
+                .map_err(|error| BadExcludeGlob {
+                    glob: glob.clone(),
+                    message: glob_error_reason(&error),
+                })?;
         }
-        let excludes = builder.build()?;
+        let excludes = builder.build().map_err(|error| BadExcludeGlob {
+            glob: options.excludes.join(", "),
+            message: error.to_string(),
+        })?;
         Ok(Excluder {
             options,
             excludes,
@@ -92,12 +146,11 @@ impl Excluder {
         &self.problems
     }
 
-    /// Whether `path` (absolute, or relative to the current directory) or
-    /// a directory above it is excluded. `is_dir` describes `path` itself.
+    /// Whether `path` (absolute, or relative to `exclude_root`, which is
+    /// the current directory a walk's paths are relative to) or a
+    /// directory above it is excluded. `is_dir` describes `path` itself.
     pub fn is_excluded(&mut self, path: &Path, is_dir: bool) -> bool {
-        let Some(path) = absolute(path) else {
-            return false;
-        };
+        let path = lexical_absolute(&self.options.exclude_root, path);
         let ancestors: Vec<&Path> = path.ancestors().collect();
         // Top-down, like a walk: an excluded directory hides everything
         // below it, whatever a deeper ignore file says.
@@ -319,27 +372,6 @@ fn git_common_dir(dot_git: &Path) -> Option<PathBuf> {
         Ok(common) => Some(git_dir.join(common.trim())),
         Err(_) => Some(git_dir),
     }
-}
-
-/// `path` made absolute against the current directory, with `.` and `..`
-/// resolved lexically (symbolic links are not followed).
-fn absolute(path: &Path) -> Option<PathBuf> {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().ok()?.join(path)
-    };
-    let mut normal = PathBuf::new();
-    for component in joined.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                normal.pop();
-            }
-            other => normal.push(other),
-        }
-    }
-    Some(normal)
 }
 
 #[cfg(test)]

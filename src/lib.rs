@@ -1,7 +1,10 @@
 //! katscan: a secret-scanning linter for Katalo API keys.
 //!
-//! The pipeline, one module per stage: [`walk`] enumerates and reads files
-//! in parallel and [`decode`] undoes byte order marks; [`scanner`] runs the
+//! The pipeline, one module per stage: a source of blobs ([`walk`] for the
+//! work tree, [`staged`] for git's index) enumerates them and feeds each
+//! to [`source`]'s one per-blob step, which reads it capped, names it
+//! ([`paths`]), lets [`decode`] undo byte order marks, sets binary blobs
+//! aside and records results and skips in one report; [`scanner`] runs the
 //! [`rules`]' detectors over each buffer, gated by the keyword [`prefilter`],
 //! skipping matches in [`comments`] where a detector asks, and running
 //! client-scoped detectors only where the [`client`] classifier says a file
@@ -11,8 +14,8 @@
 //! `katscan` binary owns the terminal and the exit code. [`config`] reads
 //! `.katscan.toml` and adjusts the rules, walk and findings to it.
 //!
-//! Besides the walk, [`staged`] scans the blobs in git's index through
-//! [`git`]. Paths not reached by a walk (staged files, paths named with
+//! [`staged`] reads the index's blobs through [`git`] on one thread and
+//! scans them on many. Paths not reached by a walk (staged files, paths named with
 //! `--force-exclude`) are checked against ignore files by [`exclude`].
 //! Findings can be suppressed in the source ([`suppress`]), by the
 //! config's `[allow]` list or by a [`baseline`] file ([`postprocess`] applies
@@ -35,6 +38,7 @@ pub mod git;
 pub mod input;
 pub mod location;
 pub mod output;
+pub mod paths;
 pub mod postprocess;
 pub mod prefilter;
 #[cfg(test)]
@@ -44,6 +48,7 @@ pub mod report;
 pub mod rules;
 pub mod scanner;
 pub mod snippet;
+pub mod source;
 pub mod staged;
 pub mod suppress;
 pub mod walk;
@@ -51,4 +56,5 @@ pub mod walk;
 pub use finding::{Finding, Suppression, SuppressionKind};
 pub use rules::{Level, Rule, RuleSet};
 pub use scanner::Scanner;
-pub use walk::{ScanReport, WalkOptions};
+pub use source::ScanReport;
+pub use walk::WalkOptions;

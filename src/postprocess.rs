@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::baseline::{Baseline, BaselineError, Scope};
 use crate::config::Config;
 use crate::finding::Suppression;
+use crate::paths::display_path;
 use crate::rules::RuleSet;
-use crate::walk::{ScanReport, display_path};
+use crate::source::ScanReport;
 
 /// What to do with a baseline file.
 #[derive(Debug, Clone, Copy)]

@@ -10,10 +10,14 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::exclude::{ExcludeOptions, Excluder};
+use crate::exclude::{BadExcludeGlob, ExcludeOptions, Excluder};
 use crate::git::{EntryKind, GitError, IndexEntry, Repository};
+use crate::paths::shown_relative_to;
 use crate::scanner::Scanner;
-use crate::walk::{ExcludeFilter, ScanReport, SkipReason, Skipped, scan_contents};
+use crate::source::{
+    GitBlob, Origin, ScanReport, SkipReason, Skipped, scan_git_blobs, work_tree_copies,
+};
+use crate::walk::ExcludeFilter;
 
 /// What to scan in the index, and how.
 #[derive(Debug, Clone)]
@@ -30,14 +34,16 @@ pub struct StagedOptions {
     /// Further paths not to scan (a config file's excludes); asked with
     /// the file's absolute path in the work tree.
     pub exclude_filter: Option<ExcludeFilter>,
+    /// Scan workers; 0 picks a number from the available cores.
+    pub threads: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StagedError {
     #[error(transparent)]
     Git(#[from] GitError),
-    #[error("invalid --exclude glob: {0}")]
-    BadExclude(String),
+    #[error(transparent)]
+    BadExclude(#[from] BadExcludeGlob),
 }
 
 /// Scans the staged version of every file that differs from `HEAD` (every
@@ -51,8 +57,7 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
         git_ignore_files: false,
         excludes: options.excludes.clone(),
         exclude_root: top.to_path_buf(),
-    })
-    .map_err(|e| StagedError::BadExclude(e.to_string()))?;
+    })?;
 
     let mut report = ScanReport::default();
     let mut files: Vec<IndexEntry> = Vec::new();
@@ -81,7 +86,7 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
     }
     for problem in excluder.problems() {
         report.skipped.push(Skipped {
-            path: relative_to(top, Path::new(&problem.path)),
+            path: shown_relative_to(top, Path::new(&problem.path)),
             reason: SkipReason::BadIgnoreFile,
             detail: problem.message.clone(),
             // An ignore file's name as the excluder recorded it (text).
@@ -89,43 +94,26 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
         });
     }
 
-    let ids: Vec<&str> = files.iter().map(|f| f.object_id.as_str()).collect();
-    let max = options.max_file_size;
-    repository.read_blobs(&ids, |index, size, body| {
-        let entry = &files[index];
-        let path = entry.path.clone();
-        if size > max {
-            report.skipped.push(Skipped {
-                path,
-                reason: SkipReason::TooLarge,
-                detail: format!("larger than {max} bytes"),
-                raw_path: entry.raw_path.clone(),
-            });
-            return Ok(());
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        body.read_to_end(&mut bytes)?;
-        // The working tree around the file tells which project it is in
-        // (client or server code), even when the file itself is gone.
-        let location = top.join(entry.relative_path());
-        let raw_path = entry.raw_path.clone();
-        scan_contents(
-            scanner,
-            path,
-            raw_path,
-            Some(&location),
-            &bytes,
-            &mut report,
-        );
-        Ok(())
-    })?;
+    let copies = work_tree_copies(top, &files);
+    let blobs: Vec<GitBlob<'_>> = files
+        .iter()
+        .zip(&copies)
+        .map(|(entry, work_tree_copy)| GitBlob {
+            object_id: &entry.object_id,
+            origin: Origin::Index {
+                entry,
+                work_tree_copy,
+            },
+        })
+        .collect();
+    let scanned = scan_git_blobs(
+        scanner,
+        &repository,
+        &blobs,
+        options.max_file_size,
+        options.threads,
+    )?;
+    report.merge(scanned);
     report.sort();
     Ok(report)
-}
-
-fn relative_to(top: &Path, path: &Path) -> String {
-    path.strip_prefix(top)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
 }

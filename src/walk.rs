@@ -6,34 +6,28 @@
 //! cannot be read never stops the scan: it is recorded as skipped with a
 //! reason, and unreadable files mark the scan as incomplete.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::mem;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
-use ignore::overrides::OverrideBuilder;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
-use serde::Serialize;
 
-use crate::baseline::BaselineOutcome;
-use crate::decode;
-use crate::exclude::{ExcludeOptions, Excluder};
-use crate::finding::Finding;
+use crate::exclude::{BadExcludeGlob, ExcludeOptions, Excluder, exclude_overrides};
 use crate::git;
 use crate::input::{self, InputError};
+use crate::paths::lexical_absolute;
+pub use crate::paths::{display_path, raw_display_path};
 use crate::scanner::Scanner;
+use crate::source::{Origin, read_work_tree_file, scan_blob};
+pub use crate::source::{ScanReport, SkipReason, Skipped};
 
 /// The ignore file katscan reads besides `.gitignore` and `.ignore`: for
 /// paths that only katscan should skip (fixtures with planted keys).
 pub const IGNORE_FILE_NAME: &str = ".katscanignore";
-
-/// How many leading bytes are checked for a NUL to call a file binary.
-const BINARY_SNIFF_LEN: usize = 8 * 1024;
 
 /// What to walk and how.
 #[derive(Debug, Clone)]
@@ -63,6 +57,11 @@ pub struct WalkOptions {
     pub exclude_filter: Option<ExcludeFilter>,
     /// Counters the walk advances as it scans, for a progress display.
     pub progress: Option<Arc<Progress>>,
+    /// The directory relative `paths` and `excludes` are relative to,
+    /// captured once by the caller: the walk never reads the process's
+    /// current directory itself, so every path it shows and every glob it
+    /// applies agree on one.
+    pub cwd: PathBuf,
 }
 
 /// How far a scan has come: files and bytes scanned so far. Shared with
@@ -125,150 +124,8 @@ impl Default for WalkOptions {
             include_build_output: Vec::new(),
             exclude_filter: None,
             progress: None,
+            cwd: std::env::current_dir().unwrap_or_default(),
         }
-    }
-}
-
-/// Why a file was not scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    /// A NUL byte in the first 8 KiB.
-    Binary,
-    /// Larger than `--max-file-size`.
-    TooLarge,
-    /// Reading failed (permissions, I/O error): the scan is incomplete.
-    Unreadable,
-    /// A symbolic link whose target does not exist.
-    BrokenSymlink,
-    /// A symbolic link that leads back to one of its own parents.
-    SymlinkLoop,
-    /// A FIFO, socket or device: reading it could block or never end.
-    NotARegularFile,
-    /// An ignore file that could not be parsed; the rest of it still applies.
-    BadIgnoreFile,
-    /// Listed by the walk, then gone when read: a file or directory deleted
-    /// while the scan ran (an editor's swap file, a build cleaning its
-    /// output). Not an error: what no longer exists cannot be read, and a
-    /// live working tree has such files all the time, so failing on them
-    /// would make scans flaky; the skip is counted and listed with
-    /// `--verbose`.
-    Vanished,
-}
-
-impl SkipReason {
-    /// Whether this skip means content that should have been scanned was not.
-    pub fn is_error(self) -> bool {
-        matches!(self, SkipReason::Unreadable)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::Binary => "binary",
-            SkipReason::TooLarge => "too_large",
-            SkipReason::Unreadable => "unreadable",
-            SkipReason::BrokenSymlink => "broken_symlink",
-            SkipReason::SymlinkLoop => "symlink_loop",
-            SkipReason::NotARegularFile => "not_a_regular_file",
-            SkipReason::BadIgnoreFile => "bad_ignore_file",
-            SkipReason::Vanished => "vanished",
-        }
-    }
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SkipReason::Binary => "binary",
-            SkipReason::TooLarge => "too large",
-            SkipReason::Unreadable => "unreadable",
-            SkipReason::BrokenSymlink => "broken symlink",
-            SkipReason::SymlinkLoop => "symlink loop",
-            SkipReason::NotARegularFile => "not a regular file",
-            SkipReason::BadIgnoreFile => "bad ignore file",
-            SkipReason::Vanished => "vanished",
-        })
-    }
-}
-
-/// A path that was not scanned, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Skipped {
-    pub path: String,
-    pub reason: SkipReason,
-    pub detail: String,
-    /// The bytes of the name when they are not UTF-8 (`path` is then
-    /// lossy): two files whose names only show the same are two skips.
-    #[serde(skip)]
-    pub raw_path: Option<Vec<u8>>,
-}
-
-impl Skipped {
-    /// What identifies the skipped path: its raw bytes where the shown
-    /// path is lossy.
-    fn identity(&self) -> (&str, Option<&[u8]>, SkipReason) {
-        (&self.path, self.raw_path.as_deref(), self.reason)
-    }
-}
-
-/// Everything a scan produced, sorted for deterministic output.
-#[derive(Debug, Default)]
-pub struct ScanReport {
-    pub findings: Vec<Finding>,
-    pub files_scanned: u64,
-    pub bytes_scanned: u64,
-    pub skipped: Vec<Skipped>,
-    /// Set when a baseline was applied to the findings (by the caller: the
-    /// walk itself knows nothing of baselines).
-    pub baseline: Option<BaselineOutcome>,
-    /// The files whose contents were scanned, as reported (in no order; a
-    /// file reached twice may appear twice). Only these can make a baseline
-    /// entry stale: a file excluded, ignored, skipped or not staged was not
-    /// looked at, so its entries are unchecked. The reported path is built
-    /// for every file anyway; keeping it instead of dropping it costs a
-    /// pointer-sized push per file.
-    pub scanned_files: Vec<String>,
-}
-
-impl ScanReport {
-    pub fn skipped_by_reason(&self) -> BTreeMap<SkipReason, usize> {
-        let mut counts = BTreeMap::new();
-        for skipped in &self.skipped {
-            *counts.entry(skipped.reason).or_insert(0) += 1;
-        }
-        counts
-    }
-
-    /// Findings that count: not suppressed inline or by a baseline.
-    pub fn reported(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.is_reported())
-    }
-
-    pub fn suppressed_count(&self) -> usize {
-        self.findings.iter().filter(|f| !f.is_reported()).count()
-    }
-
-    /// False when some file could not be read: the scan is partial.
-    pub fn is_complete(&self) -> bool {
-        !self.skipped.iter().any(|s| s.reason.is_error())
-    }
-
-    /// Puts findings and skips in output order, each finding once.
-    pub(crate) fn sort(&mut self) {
-        self.findings.sort_by(Finding::order);
-        // Overlapping arguments (`katscan scan . src`) reach a file twice;
-        // report each finding once. Files are told apart by their raw
-        // names: two whose names only show the same are two files.
-        self.findings.dedup_by(|a, b| a.is_same(b));
-        self.skipped.sort_by(|a, b| a.identity().cmp(&b.identity()));
-    }
-
-    fn merge(&mut self, other: ScanReport) {
-        self.findings.extend(other.findings);
-        self.files_scanned += other.files_scanned;
-        self.bytes_scanned += other.bytes_scanned;
-        self.skipped.extend(other.skipped);
-        self.scanned_files.extend(other.scanned_files);
     }
 }
 
@@ -277,8 +134,8 @@ impl ScanReport {
 pub enum WalkError {
     #[error("{}: no such file or directory", .0.display())]
     MissingPath(PathBuf),
-    #[error("invalid --exclude glob `{glob}`: {message}")]
-    BadExclude { glob: String, message: String },
+    #[error(transparent)]
+    BadExclude(#[from] BadExcludeGlob),
 }
 
 /// Scans every file under `options.paths` with `scanner`.
@@ -432,16 +289,11 @@ impl<'o> PathExcluder<'o> {
         ignore_files: bool,
         git_ignore_files: bool,
     ) -> Result<Self, WalkError> {
-        let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let excluder = Excluder::new(ExcludeOptions {
             ignore_files,
             git_ignore_files,
             excludes: options.excludes.clone(),
-            exclude_root,
-        })
-        .map_err(|e| WalkError::BadExclude {
-            glob: options.excludes.join(", "),
-            message: e.to_string(),
+            exclude_root: options.cwd.clone(),
         })?;
         Ok(PathExcluder {
             options,
@@ -509,7 +361,7 @@ fn walk_pass(
     report
         .skipped
         .extend(excluder.problems().iter().map(|problem| Skipped {
-            path: shown_below(Path::new(&problem.path), roots),
+            path: shown_below(Path::new(&problem.path), roots, &options.cwd),
             reason: SkipReason::BadIgnoreFile,
             detail: problem.message.clone(),
             // An ignore file's name as the excluder recorded it (text).
@@ -519,33 +371,18 @@ fn walk_pass(
 }
 
 /// An absolute path as the walk of `roots` shows it.
-fn shown_below(absolute: &Path, roots: &[PathBuf]) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
+fn shown_below(absolute: &Path, roots: &[PathBuf], cwd: &Path) -> String {
     roots
         .iter()
         .find_map(|root| {
-            let rest = absolute.strip_prefix(lexical_absolute(&cwd, root)).ok()?;
+            let rest = absolute.strip_prefix(lexical_absolute(cwd, root)).ok()?;
             Some(display_path(&root.join(rest)))
         })
         .or_else(|| {
-            let rest = absolute.strip_prefix(&cwd).ok()?;
+            let rest = absolute.strip_prefix(cwd).ok()?;
             Some(display_path(rest))
         })
         .unwrap_or_else(|| display_path(absolute))
-}
-
-fn lexical_absolute(cwd: &Path, path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in cwd.join(path).components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Who reads ignore files in a walk.
@@ -570,6 +407,8 @@ struct IgnoreGuard {
     /// Whether `.gitignore` and git's excludes apply (for the excluder).
     git_rules: bool,
     deferred: Mutex<Vec<Deferred>>,
+    /// The scan's current directory, to show paths found above a root.
+    cwd: PathBuf,
 }
 
 /// A directory kept from a walk, and the ignore file why.
@@ -596,6 +435,7 @@ impl IgnoreGuard {
             boundaries: roots.iter().map(|_| OnceLock::new()).collect(),
             git_rules,
             deferred: Mutex::new(Vec::new()),
+            cwd: options.cwd.clone(),
         }
     }
 
@@ -678,7 +518,7 @@ impl IgnoreGuard {
                     path: if walked {
                         display_path(&file)
                     } else {
-                        shown_below(&file, &self.roots)
+                        shown_below(&file, &self.roots, &self.cwd)
                     },
                     reason: SkipReason::BadIgnoreFile,
                     detail: format!("not read: {error}; its patterns do not apply"),
@@ -701,16 +541,11 @@ impl IgnoreGuard {
     /// crate's: the same ignore files, read safely.
     fn excluder(&self, options: &WalkOptions) -> Result<Excluder, WalkError> {
         let respect = options.respect_ignore_files;
-        let exclude_root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let excluder = Excluder::new(ExcludeOptions {
             ignore_files: respect,
             git_ignore_files: self.git_rules,
             excludes: options.excludes.clone(),
-            exclude_root,
-        })
-        .map_err(|e| WalkError::BadExclude {
-            glob: options.excludes.join(", "),
-            message: e.to_string(),
+            exclude_root: options.cwd.clone(),
         })?
         .confine_links_to(
             self.roots
@@ -901,35 +736,9 @@ fn walk_builder(
         builder.add_custom_ignore_filename(IGNORE_FILE_NAME);
     }
     if !options.excludes.is_empty() {
-        let mut overrides = OverrideBuilder::new(".");
-        for glob in &options.excludes {
-            overrides
-                .add(&format!("!{glob}"))
-                .map_err(|e| WalkError::BadExclude {
-                    glob: glob.clone(),
-                    message: glob_error_reason(&e),
-                })?;
-        }
-        let overrides = overrides.build().map_err(|e| WalkError::BadExclude {
-            glob: options.excludes.join(", "),
-            message: e.to_string(),
-        })?;
-        builder.overrides(overrides);
+        builder.overrides(exclude_overrides(&options.excludes)?);
     }
     Ok(builder)
-}
-
-/// Why a glob is invalid, without the glob: ignore's message quotes the
-/// override katscan built (`!{glob}`, `!` for "exclude"), not what the
-/// user wrote, which [`WalkError::BadExclude`] quotes instead.
-fn glob_error_reason(error: &ignore::Error) -> String {
-    match error {
-        ignore::Error::Glob { err, .. } => err.clone(),
-        ignore::Error::WithPath { err, .. }
-        | ignore::Error::WithDepth { err, .. }
-        | ignore::Error::WithLineNumber { err, .. } => glob_error_reason(err),
-        other => other.to_string(),
-    }
 }
 
 /// `path` relative to the root it was found under.
@@ -1042,35 +851,16 @@ impl FileVisitor<'_, '_> {
     }
 
     fn scan_file(&mut self, path: &Path) {
-        let max = self.options.max_file_size;
-        let bytes = match read_capped(path, max) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => {
-                self.skip(
-                    path,
-                    SkipReason::TooLarge,
-                    format!("larger than {max} bytes"),
-                );
-                return;
-            }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                self.skip(
-                    path,
-                    SkipReason::Vanished,
-                    "deleted while the scan ran".into(),
-                );
-                return;
-            }
-            Err(error) => {
-                self.skip(path, SkipReason::Unreadable, error.to_string());
+        let bytes = match read_work_tree_file(path, self.options.max_file_size) {
+            Ok(bytes) => bytes,
+            Err(skipped) => {
+                self.local.skipped.push(skipped);
                 return;
             }
         };
-        scan_contents(
+        scan_blob(
             self.scanner,
-            display_path(path),
-            raw_display_path(path),
-            Some(path),
+            Origin::WorkTree(path),
             &bytes,
             &mut self.local,
         );
@@ -1090,104 +880,9 @@ impl FileVisitor<'_, '_> {
     }
 
     fn skip(&mut self, path: &Path, reason: SkipReason, detail: String) {
-        self.local.skipped.push(Skipped {
-            path: display_path(path),
-            reason,
-            detail,
-            raw_path: raw_display_path(path),
-        });
+        let skipped = Origin::WorkTree(path).skipped(reason, detail);
+        self.local.skipped.push(skipped);
     }
-}
-
-/// Scans one file's contents, or records it as binary: the step every
-/// source of files (a walk, the git index) shares. `path` is as reported;
-/// `raw_path` its bytes when the name is not UTF-8 (`path` is then lossy);
-/// `location` is where the file (or its working-tree copy) is on disk,
-/// which tells the client classifier what project it belongs to.
-pub(crate) fn scan_contents(
-    scanner: &Scanner<'_>,
-    path: String,
-    raw_path: Option<Vec<u8>>,
-    location: Option<&Path>,
-    bytes: &[u8],
-    report: &mut ScanReport,
-) {
-    let text = decode::scannable(bytes);
-    let sniff = &text[..text.len().min(BINARY_SNIFF_LEN)];
-    if memchr::memchr(0, sniff).is_some() {
-        report.skipped.push(Skipped {
-            path,
-            reason: SkipReason::Binary,
-            detail: "NUL byte in the first 8 KiB".into(),
-            raw_path,
-        });
-        return;
-    }
-    report.files_scanned += 1;
-    report.bytes_scanned += bytes.len() as u64;
-    let mut findings = scanner.scan_at(&path, location, &text);
-    if let Some(raw_path) = raw_path {
-        for finding in &mut findings {
-            finding.set_raw_path(raw_path.clone(), &text);
-        }
-    }
-    report.findings.extend(findings);
-    report.scanned_files.push(path);
-}
-
-/// Reads a whole file, or `None` when it is larger than `max` bytes. The
-/// cap applies to what is actually read, so a file that lies about its
-/// size (procfs, a file growing under us) cannot exhaust memory.
-fn read_capped(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
-    let file = File::open(path)?;
-    let declared = file.metadata()?.len();
-    if declared > max {
-        return Ok(None);
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
-    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Ok(None);
-    }
-    Ok(Some(bytes))
-}
-
-/// The path as reported: as given on the command line, `/`-separated,
-/// without a leading `./`.
-pub fn display_path(path: &Path) -> String {
-    let lossy = path.to_string_lossy();
-    let mut shown: &str = &lossy;
-    while let Some(rest) = shown.strip_prefix("./") {
-        shown = rest.trim_start_matches('/');
-    }
-    if std::path::MAIN_SEPARATOR == '\\' {
-        shown.replace('\\', "/")
-    } else {
-        shown.to_string()
-    }
-}
-
-/// [`display_path`]'s bytes without the lossy conversion, when the name
-/// is not valid UTF-8 (`None` when [`display_path`] is exact): what tells
-/// apart two files whose names display the same.
-pub fn raw_display_path(path: &Path) -> Option<Vec<u8>> {
-    if path.to_str().is_some() {
-        return None;
-    }
-    let mut shown = path.as_os_str().as_encoded_bytes();
-    while let Some(rest) = shown.strip_prefix(b"./") {
-        let slashes = rest.iter().take_while(|&&b| b == b'/').count();
-        shown = &rest[slashes..];
-    }
-    let mut bytes = shown.to_vec();
-    if std::path::MAIN_SEPARATOR == '\\' {
-        for byte in &mut bytes {
-            if *byte == b'\\' {
-                *byte = b'/';
-            }
-        }
-    }
-    Some(bytes)
 }
 
 fn error_path(error: &ignore::Error) -> Option<&Path> {
@@ -1245,25 +940,6 @@ fn classify_not_found(path: &Path) -> SkipReason {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    #[cfg(unix)]
-    fn raw_display_paths_keep_the_bytes_display_paths_replace() {
-        use std::os::unix::ffi::OsStrExt;
-        let raw = Path::new(std::ffi::OsStr::from_bytes(b"././/d/a\xff.env"));
-        assert_eq!(display_path(raw), "d/a\u{FFFD}.env");
-        assert_eq!(raw_display_path(raw).as_deref(), Some(&b"d/a\xff.env"[..]));
-        // A UTF-8 name is shown exactly: no raw bytes needed.
-        assert_eq!(raw_display_path(Path::new("./d/a.env")), None);
-    }
-
-    #[test]
-    fn display_paths_drop_leading_dot_slash() {
-        assert_eq!(display_path(Path::new("./src/a.js")), "src/a.js");
-        assert_eq!(display_path(Path::new("src/a.js")), "src/a.js");
-        assert_eq!(display_path(Path::new("/abs/a.js")), "/abs/a.js");
-        assert_eq!(display_path(Path::new("././a")), "a");
-    }
 
     fn not_found_at(path: PathBuf) -> ignore::Error {
         ignore::Error::WithDepth {

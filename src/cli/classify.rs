@@ -8,7 +8,8 @@ use std::path::Path;
 
 use katscan::client::{Classifier, Region, Side, Verdict};
 use katscan::decode;
-use katscan::walk::{self, WalkOptions, display_path};
+use katscan::paths::display_path;
+use katscan::walk::{self, WalkOptions};
 use serde::Serialize;
 
 use super::args::{ClassifyArgs, ListFormat};

@@ -66,6 +66,7 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         exclude_filter: config::exclude_filter(config.as_ref()),
         force_exclude: args.force_exclude,
         progress: None,
+        cwd: env::current_dir().unwrap_or_default(),
     };
 
     let Ok(baseline) = load_baseline(args.baseline.baseline.as_deref()) else {
@@ -89,11 +90,10 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let cwd = env::current_dir().unwrap_or_default();
     let scope = ScanScope {
         rules: &rules,
         walked_roots: &args.paths,
-        cwd: &cwd,
+        cwd: &options.cwd,
     };
     let baseline = baseline_use(&args.baseline, baseline.as_ref());
     if let Err(error) = postprocess::apply(&mut report, config.as_ref(), baseline, scope) {

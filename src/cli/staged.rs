@@ -55,6 +55,7 @@ pub fn run(args: &StagedArgs) -> ExitStatus {
         excludes: args.exclude.clone(),
         max_file_size: args.max_file_size,
         exclude_filter: config::exclude_filter(config.as_ref()),
+        threads: 0,
     };
 
     let Ok(baseline) = load_baseline(args.baseline.as_deref()) else {

@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 use super::{ReportInput, Reporter, TOOL_NAME, TOOL_VERSION};
 use crate::finding::{Finding, SuppressionKind};
 use crate::rules::Level;
-use crate::walk::Skipped;
+use crate::source::Skipped;
 
 /// Version of the JSON document's shape.
 pub const JSON_FORMAT_VERSION: u32 = 1;

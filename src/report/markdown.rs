@@ -313,7 +313,7 @@ mod tests {
     use crate::location::Position;
     use crate::rules::{Level, RuleSet};
     use crate::snippet::Snippet;
-    use crate::walk::ScanReport;
+    use crate::source::ScanReport;
 
     fn finding(rule_id: &str, path: &str, key_id: &str) -> Finding {
         let at = Position { line: 1, column: 3 };

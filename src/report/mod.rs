@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use crate::rules::RuleSet;
-use crate::walk::ScanReport;
+use crate::source::ScanReport;
 
 pub use github::GithubReporter;
 pub use human::HumanReporter;

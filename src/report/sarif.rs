@@ -25,7 +25,7 @@ use super::{ReportInput, Reporter, TOOL_NAME, TOOL_URI, TOOL_VERSION};
 use crate::baseline::BaselineOutcome;
 use crate::finding::{Finding, SuppressionKind};
 use crate::rules::{Level, Rule};
-use crate::walk::Skipped;
+use crate::source::Skipped;
 
 /// Key of katscan's fingerprint in `partialFingerprints`; bump the version
 /// if the fingerprint's definition ever changes.

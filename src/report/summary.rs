@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::ReportInput;
 use crate::rules::Level;
-use crate::walk::ScanReport;
+use crate::source::ScanReport;
 
 /// Writes e.g. `katscan: 2 errors, 0 warnings, 0 notes (4 suppressed) in
 /// 1204 files (18.2 MiB) in 0.31s; skipped 3 files: 2 binary, 1 too large;

@@ -298,3 +298,21 @@ fn an_invalid_exclude_glob_is_quoted_as_written() {
         assert!(!stderr.contains("!["), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn staged_rejects_the_exclude_globs_scan_rejects() {
+    // One compilation of `--exclude` for every command: `staged` used to
+    // take `[` literally where `scan` refused it.
+    let repo = crate::staged::git_repo();
+    let output = katscan()
+        .args(["staged", "--exclude", "["])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("invalid --exclude glob `[`") && stderr.contains("unclosed"),
+        "{stderr}"
+    );
+}
