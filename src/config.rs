@@ -21,9 +21,9 @@ use miette::{Diagnostic, MietteError, MietteSpanContents, SourceCode, SourceSpan
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
+use crate::examples::{self, ExampleFailure};
 use crate::finding::Finding;
 use crate::input::{self, InputError};
-use crate::rules::examples::{self, ExampleFailure};
 use crate::rules::{self, AddRuleError, Level, RuleError, RuleSet, RuleSpec};
 
 /// The file katscan looks for at the scan root and the git top level.

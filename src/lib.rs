@@ -32,6 +32,7 @@ pub mod client;
 pub mod comments;
 pub mod config;
 pub mod decode;
+pub mod examples;
 pub mod exclude;
 pub mod finding;
 pub mod git;

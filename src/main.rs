@@ -3,8 +3,15 @@
 
 mod cli;
 
+use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    cli::run().code()
+    cli::terminal::route_panics();
+    // A panic is a bug, not a finding: exit 2 ("could not scan") as the
+    // contract says for errors, never 101, which CI would not recognise.
+    match panic::catch_unwind(AssertUnwindSafe(cli::run)) {
+        Ok(status) => status.code(),
+        Err(_) => cli::ExitStatus::Error.code(),
+    }
 }

@@ -10,7 +10,7 @@ mod progress;
 mod rules;
 mod scan;
 mod staged;
-mod terminal;
+pub(crate) mod terminal;
 
 use std::fmt::Display;
 use std::io::Write;

@@ -65,6 +65,26 @@ pub fn progress_line() -> Guarded<StderrLock<'static>> {
     )
 }
 
+/// Sends panic messages through the gate too. Rust's default hook writes
+/// them to standard error directly, and a message can quote what it
+/// failed on (a line, a path, a value from the repository): a bug must not
+/// become the one way a secret or a control sequence gets out.
+pub fn route_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let mut stderr = stderr(false);
+        report_panic(&info.to_string(), &mut stderr);
+        let _ = stderr.finish();
+    }));
+}
+
+fn report_panic(message: &str, to: &mut impl io::Write) {
+    let _ = writeln!(
+        to,
+        "katscan: internal error (a bug in katscan; the scan did not finish): {}",
+        katscan::output::neutralise(message)
+    );
+}
+
 /// Whether standard error is a terminal (colours, by default).
 pub fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()
@@ -80,3 +100,29 @@ macro_rules! say {
     }};
 }
 pub(crate) use say;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_message_is_masked_and_kept_on_one_line() {
+        let key = ["kat_live_Pan1cKey", ".Qm8Zp2Lx7Vc4Rb9Nt1Hs6Jd3Fg5Wk0Ya"].concat();
+        let mut buffer = Vec::new();
+        let mut out = Guarded::new(&mut buffer, policy(false, false));
+        report_panic(
+            &format!("panicked at src/x.rs:1:1:\nbad line `{key}`\n::error::forged\x1b[2J"),
+            &mut out,
+        );
+        out.finish().unwrap();
+        drop(out);
+        let printed = String::from_utf8(buffer).unwrap();
+        assert!(
+            !printed.contains("Qm8Zp2Lx7Vc4Rb9Nt1Hs6Jd3Fg5Wk0Ya"),
+            "{printed}"
+        );
+        assert!(printed.contains("kat_live_Pan1cKey."), "{printed}");
+        assert_eq!(printed.lines().count(), 1, "{printed}");
+        assert!(!printed.contains('\x1b'), "{printed}");
+    }
+}

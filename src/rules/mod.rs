@@ -6,7 +6,6 @@
 //! author can get wrong is a typed [`RuleError`], never a panic.
 
 mod detector;
-pub mod examples;
 mod filter;
 
 use std::collections::HashSet;

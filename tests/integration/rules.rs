@@ -2,7 +2,7 @@
 //! that protect rule authors (custom rules in `.katscan.toml` use the same
 //! schema).
 
-use katscan::rules::examples::{self, ExampleFailure};
+use katscan::examples::{self, ExampleFailure};
 use katscan::rules::{RuleError, RuleSet};
 
 use crate::support::{exit_code, katscan};

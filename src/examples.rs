@@ -1,6 +1,8 @@
 //! Runs every detector's `examples` and `negative_examples` through the real
 //! scanner (prefilter, path scope, placeholder filter and all), so an
-//! example that only works against the bare regex still fails.
+//! example that only works against the bare regex still fails. It lives
+//! beside the scanner, not in `rules/`: rules are data the scanner reads,
+//! and data does not depend on what reads it.
 
 use std::collections::HashMap;
 use std::fmt;
