@@ -13,8 +13,8 @@ use katscan::walk::{self, WalkOptions};
 use serde::Serialize;
 
 use super::args::{ClassifyArgs, ListFormat};
-use super::scan::client_classifier;
-use super::{ExitStatus, builtin_rules, config, print_error, terminal};
+use super::session::client_classifier;
+use super::{ExitStatus, Failure, builtin_rules, config, terminal};
 use katscan::output::neutralise;
 
 /// Content markers (`"use client"`) sit at the top of a file.
@@ -30,22 +30,18 @@ struct Row {
     region: Option<&'static str>,
 }
 
-pub fn run(args: &ClassifyArgs) -> ExitStatus {
+pub fn run(args: &ClassifyArgs) -> Result<ExitStatus, Failure> {
     for path in &args.paths {
         if path.symlink_metadata().is_err() {
-            print_error(&format!("{}: no such file or directory", path.display()));
-            return ExitStatus::Error;
+            return Err(Failure::new(format!(
+                "{}: no such file or directory",
+                path.display()
+            )));
         }
     }
-    let Some(mut rules) = builtin_rules() else {
-        return ExitStatus::Error;
-    };
-    let Ok(config) = config::load_for_scan(&args.config, &args.paths, &mut rules, false) else {
-        return ExitStatus::Error;
-    };
-    let Some(classifier) = client_classifier(config.as_ref()) else {
-        return ExitStatus::Error;
-    };
+    let mut rules = builtin_rules()?;
+    let config = config::load_for_scan(&args.config, &args.paths, &mut rules, false)?;
+    let classifier = client_classifier(config.as_ref())?;
 
     // Listed as a scan walks: ignore files, config excludes, hidden files.
     let options = WalkOptions {
@@ -56,15 +52,8 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
     };
     // What the walk lists, and what git tracks although ignore files hide
     // it (a force-added `dist/app.js`): the files a scan reads.
-    let (files, tracked) = match walk::files_in_order(&options)
-        .and_then(|files| Ok((files, walk::tracked_but_ignored_files(&options)?)))
-    {
-        Ok(found) => found,
-        Err(error) => {
-            print_error(&error);
-            return ExitStatus::Error;
-        }
-    };
+    let files = walk::files_in_order(&options).map_err(Failure::new)?;
+    let tracked = walk::tracked_but_ignored_files(&options).map_err(Failure::new)?;
 
     let mut rows = Vec::new();
     let mut unreadable = false;
@@ -97,11 +86,10 @@ pub fn run(args: &ClassifyArgs) -> ExitStatus {
     };
     match written.and_then(|()| out.finish()) {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-            print_error(&format!("cannot write the list: {error}"));
-            ExitStatus::Error
+            Err(Failure::new(format!("cannot write the list: {error}")))
         }
-        _ if unreadable => ExitStatus::Error,
-        _ => ExitStatus::Success,
+        _ if unreadable => Ok(ExitStatus::Error),
+        _ => Ok(ExitStatus::Success),
     }
 }
 

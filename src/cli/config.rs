@@ -12,17 +12,16 @@ use katscan::walk::ExcludeFilter;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use super::args::ConfigArgs;
-use super::terminal;
+use super::{Failure, terminal};
 
 /// Finds and loads the config for a scan of `paths` and applies it to
-/// `rules`. `Err` means a diagnostic was printed and the scan must stop
-/// with exit status 2.
+/// `rules`. An error stops the scan with exit status 2.
 pub fn load_for_scan(
     args: &ConfigArgs,
     paths: &[PathBuf],
     rules: &mut RuleSet,
     verbose: bool,
-) -> Result<Option<Config>, ()> {
+) -> Result<Option<Config>, Failure> {
     let path = match config_path(args, paths) {
         Discovery::Found(path) => path,
         Discovery::None => {
@@ -57,10 +56,7 @@ pub fn load_for_scan(
             }
             Ok(Some(config))
         }
-        Err(error) => {
-            print_config_error(&error);
-            Err(())
-        }
+        Err(error) => Err(Failure::Config(error)),
     }
 }
 
@@ -95,7 +91,7 @@ pub fn exclude_filter(config: Option<&Config>) -> Option<ExcludeFilter> {
 /// repository wrote (a committed `.katscan.toml`), which may hold raw ESC
 /// bytes, and only a stream without colour lets the output gate replace
 /// them all.
-fn print_config_error(error: &ConfigError) {
+pub(super) fn print_config_error(error: &ConfigError) {
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)
         .with_links(false);

@@ -12,7 +12,7 @@ use katscan::git::Repository;
 use sha2::{Digest, Sha256};
 
 use super::args::InstallHookArgs;
-use super::{ExitStatus, print_error, terminal};
+use super::{ExitStatus, Failure, terminal};
 
 /// Identifies a hook file as katscan's own, so re-installing and
 /// uninstalling never touch someone else's hook.
@@ -127,17 +127,10 @@ fn existing(hook: &Path) -> Result<Existing, String> {
         .map_err(|error| format!("cannot read {shown}: {error}"))
 }
 
-pub fn run(args: &InstallHookArgs) -> ExitStatus {
-    match install(args) {
-        Ok(message) => {
-            terminal::say!("katscan: {}", katscan::output::neutralise(&message));
-            ExitStatus::Success
-        }
-        Err(message) => {
-            print_error(&message);
-            ExitStatus::Error
-        }
-    }
+pub fn run(args: &InstallHookArgs) -> Result<ExitStatus, Failure> {
+    let message = install(args).map_err(Failure::Message)?;
+    terminal::say!("katscan: {}", katscan::output::neutralise(&message));
+    Ok(ExitStatus::Success)
 }
 
 fn install(args: &InstallHookArgs) -> Result<String, String> {

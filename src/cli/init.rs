@@ -6,12 +6,14 @@ use std::io::{self, Write};
 use katscan::config::{FILE_NAME, STARTER};
 
 use super::args::InitArgs;
-use super::{ExitStatus, print_error, terminal};
+use super::{ExitStatus, Failure, terminal};
 
-pub fn run(args: &InitArgs) -> ExitStatus {
+pub fn run(args: &InitArgs) -> Result<ExitStatus, Failure> {
     if !args.path.is_dir() {
-        print_error(&format!("{}: not a directory", args.path.display()));
-        return ExitStatus::Error;
+        return Err(Failure::new(format!(
+            "{}: not a directory",
+            args.path.display()
+        )));
     }
     let path = args.path.join(FILE_NAME);
     let shown = path
@@ -36,17 +38,11 @@ pub fn run(args: &InitArgs) -> ExitStatus {
                 "katscan: wrote {}; every option in it is commented out",
                 katscan::output::neutralise(&shown)
             );
-            ExitStatus::Success
+            Ok(ExitStatus::Success)
         }
-        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-            print_error(&format!(
-                "{shown} already exists; pass --force to overwrite it"
-            ));
-            ExitStatus::Error
-        }
-        Err(error) => {
-            print_error(&format!("cannot write {shown}: {error}"));
-            ExitStatus::Error
-        }
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => Err(Failure::new(format!(
+            "{shown} already exists; pass --force to overwrite it"
+        ))),
+        Err(error) => Err(Failure::new(format!("cannot write {shown}: {error}"))),
     }
 }

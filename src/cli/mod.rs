@@ -9,6 +9,7 @@ mod init;
 mod progress;
 mod rules;
 mod scan;
+mod session;
 mod staged;
 pub(crate) mod terminal;
 
@@ -68,7 +69,7 @@ pub fn run() -> ExitStatus {
             };
         }
     };
-    match cli.command {
+    let ran = match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Staged(args) => staged::run(&args),
         Command::InstallHook(args) => hook::run(&args),
@@ -76,19 +77,44 @@ pub fn run() -> ExitStatus {
         Command::Explain(args) => rules::explain(&args),
         Command::Init(args) => init::run(&args),
         Command::Classify(args) => classify::run(&args),
+    };
+    ran.unwrap_or_else(|failure| {
+        failure.print();
+        ExitStatus::Error
+    })
+}
+
+/// Why a command stopped before it could finish (exit status 2). Commands
+/// return it; [`run`] prints it, in one place, through the output gate.
+#[derive(Debug)]
+pub enum Failure {
+    /// One line: `katscan: error: …`.
+    Message(String),
+    /// A mistake in a config file, shown with its excerpt and help.
+    Config(katscan::config::ConfigError),
+}
+
+impl Failure {
+    pub fn new(message: impl Display) -> Self {
+        Failure::Message(message.to_string())
+    }
+
+    fn print(&self) {
+        match self {
+            Failure::Message(message) => print_error(message),
+            Failure::Config(error) => config::print_config_error(error),
+        }
     }
 }
 
-/// The built-in rules, or the error printed. Built-in rules are checked by
-/// the test suite, so failing here means a broken build, not bad input.
-pub fn builtin_rules() -> Option<katscan::RuleSet> {
-    katscan::RuleSet::builtin()
-        .map_err(|error| print_error(&error))
-        .ok()
+/// The built-in rules. They are checked by the test suite, so failing here
+/// means a broken build, not bad input.
+pub fn builtin_rules() -> Result<katscan::RuleSet, Failure> {
+    katscan::RuleSet::builtin().map_err(Failure::new)
 }
 
 /// Prints an error that stops katscan, on one line: a path or value it
 /// quotes cannot start a line of its own.
-pub fn print_error(error: &dyn Display) {
+fn print_error(error: &dyn Display) {
     terminal::say!("katscan: error: {}", neutralise(&error.to_string()));
 }

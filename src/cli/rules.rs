@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::args::{ConfigArgs, ExplainArgs, ListFormat, RulesArgs};
-use super::{ExitStatus, builtin_rules, config, print_error, terminal};
+use super::{ExitStatus, Failure, builtin_rules, config, terminal};
 use katscan::rules::{Detector, Example, Level, Rule, RuleSet};
 
 #[derive(Serialize)]
@@ -25,10 +25,8 @@ struct DetectorSummary<'a> {
     keywords: &'a [String],
 }
 
-pub fn list(args: &RulesArgs) -> ExitStatus {
-    let Some(rules) = configured_rules(&args.config) else {
-        return ExitStatus::Error;
-    };
+pub fn list(args: &RulesArgs) -> Result<ExitStatus, Failure> {
+    let rules = configured_rules(&args.config)?;
     let mut out = terminal::stdout(false);
     let written = match args.format {
         ListFormat::Text => write_table(&mut out, &rules),
@@ -78,18 +76,15 @@ fn write_table(out: &mut dyn Write, rules: &RuleSet) -> io::Result<()> {
     Ok(())
 }
 
-pub fn explain(args: &ExplainArgs) -> ExitStatus {
+pub fn explain(args: &ExplainArgs) -> Result<ExitStatus, Failure> {
     let id = args.rule.as_str();
-    let Some(rules) = configured_rules(&args.config) else {
-        return ExitStatus::Error;
-    };
+    let rules = configured_rules(&args.config)?;
     let Some(rule) = rules.get(id) else {
         let known: Vec<&str> = rules.rules().iter().map(|r| r.id.as_str()).collect();
-        print_error(&format!(
+        return Err(Failure::new(format!(
             "no rule `{id}` (known rules: {})",
             known.join(", ")
-        ));
-        return ExitStatus::Error;
+        )));
     };
     let mut out = terminal::stdout(false);
     let written = write_explanation(&mut out, &rules, rule);
@@ -97,12 +92,12 @@ pub fn explain(args: &ExplainArgs) -> ExitStatus {
 }
 
 /// The built-in rules with the config of the current directory (or the one
-/// named) applied; `None` after printing why not.
-fn configured_rules(config_args: &ConfigArgs) -> Option<RuleSet> {
+/// named) applied.
+fn configured_rules(config_args: &ConfigArgs) -> Result<RuleSet, Failure> {
     let mut rules = builtin_rules()?;
     let here = [PathBuf::from(".")];
-    config::load_for_scan(config_args, &here, &mut rules, false).ok()?;
-    Some(rules)
+    config::load_for_scan(config_args, &here, &mut rules, false)?;
+    Ok(rules)
 }
 
 /// A rule's documentation as Markdown, in ruff's order: what it is, why it
@@ -153,14 +148,11 @@ fn write_examples(out: &mut dyn Write, examples: &[Example], most: usize) -> io:
     writeln!(out)
 }
 
-fn finish(written: io::Result<()>) -> ExitStatus {
+fn finish(written: io::Result<()>) -> Result<ExitStatus, Failure> {
     match written {
-        Ok(()) => ExitStatus::Success,
+        Ok(()) => Ok(ExitStatus::Success),
         // `katscan rules | head` closing the pipe early is not an error.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitStatus::Success,
-        Err(error) => {
-            print_error(&error);
-            ExitStatus::Error
-        }
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(ExitStatus::Success),
+        Err(error) => Err(Failure::new(error)),
     }
 }

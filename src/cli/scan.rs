@@ -10,51 +10,35 @@ use std::time::{Duration, Instant};
 use clap::ValueEnum;
 
 use katscan::baseline::Baseline;
-use katscan::client::Classifier;
-use katscan::config::Config;
 use katscan::output::neutralise;
-use katscan::postprocess::{self, BaselineUse, ScanScope};
+use katscan::postprocess::BaselineUse;
 use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, MarkdownReporter, ReportInput, Reporter,
     SarifReporter, write_summary,
 };
 use katscan::walk::{self, Progress, ScanReport, WalkOptions};
-use katscan::{Level, RuleSet, Scanner};
+use katscan::{Level, RuleSet};
 
 use super::args::{
     BaselineArgs, ColorChoice, FailOn, Format, ReportArgs, ReportTarget, ScanArgs, capped_threads,
 };
-use super::{ExitStatus, builtin_rules, config, print_error, progress, terminal};
+use super::session::{ConfigRoots, Session};
+use super::{ExitStatus, Failure, progress, terminal};
 
-pub fn run(args: &ScanArgs) -> ExitStatus {
+pub fn run(args: &ScanArgs) -> Result<ExitStatus, Failure> {
     let out = &args.reporting;
-    let baseline_files = [
-        ("--baseline", args.baseline.baseline.as_deref()),
-        ("--write-baseline", args.baseline.write_baseline.as_deref()),
-    ];
-    if let Err(message) = reject_shared_files(out, &baseline_files) {
-        print_error(&message);
-        return ExitStatus::Error;
-    }
-    let Some(mut rules) = builtin_rules() else {
-        return ExitStatus::Error;
-    };
-    if out.no_redact {
-        terminal::stop_redacting();
-    }
-    let Ok(config) = config::load_for_scan(&args.config, &args.paths, &mut rules, out.verbose)
-    else {
-        return ExitStatus::Error;
-    };
-    let Some(classifier) = client_classifier(config.as_ref()) else {
-        return ExitStatus::Error;
-    };
+    let (session, classifier) = Session::start(
+        out,
+        &args.config,
+        ConfigRoots::Paths(&args.paths),
+        &args.baseline,
+    )?;
     let include_build_output = if args.include_build_output {
         classifier.rules().build_output_dirs().to_vec()
     } else {
         Vec::new()
     };
-    let scanner = Scanner::with_classifier(&rules, !out.no_redact, classifier);
+    let scanner = session.scanner(classifier);
     let mut options = WalkOptions {
         paths: args.paths.clone(),
         respect_ignore_files: !args.no_ignore,
@@ -63,14 +47,10 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
         threads: worker_threads(args.threads),
         follow_symlinks: args.follow_symlinks,
         include_build_output,
-        exclude_filter: config::exclude_filter(config.as_ref()),
+        exclude_filter: session.exclude_filter(),
         force_exclude: args.force_exclude,
         progress: None,
-        cwd: env::current_dir().unwrap_or_default(),
-    };
-
-    let Ok(baseline) = load_baseline(args.baseline.baseline.as_deref()) else {
-        return ExitStatus::Error;
+        cwd: session.cwd.clone(),
     };
 
     let started = Instant::now();
@@ -83,28 +63,13 @@ pub fn run(args: &ScanArgs) -> ExitStatus {
     if let Some(display) = display {
         display.stop();
     }
-    let mut report = match scanned {
-        Ok(report) => report,
-        Err(error) => {
-            print_error(&error);
-            return ExitStatus::Error;
-        }
-    };
-    let scope = ScanScope {
-        rules: &rules,
-        walked_roots: &args.paths,
-        cwd: &options.cwd,
-    };
-    let baseline = baseline_use(&args.baseline, baseline.as_ref());
-    if let Err(error) = postprocess::apply(&mut report, config.as_ref(), baseline, scope) {
-        print_error(&error);
-        return ExitStatus::Error;
-    }
+    let mut report = scanned.map_err(Failure::new)?;
+    session.postprocess(&mut report, &args.baseline, &args.paths)?;
     let reporting = Reporting {
         args: out,
         baseline_written: args.baseline.write_baseline.is_some(),
     };
-    finish(&rules, &report, started.elapsed(), &reporting)
+    finish(&session.rules, &report, started.elapsed(), &reporting)
 }
 
 /// `-j` capped at what can help; a note on stderr when it was lowered.
@@ -132,7 +97,7 @@ pub fn finish(
     report: &ScanReport,
     elapsed: Duration,
     reporting: &Reporting<'_>,
-) -> ExitStatus {
+) -> Result<ExitStatus, Failure> {
     let input = ReportInput {
         rules,
         report,
@@ -140,41 +105,16 @@ pub fn finish(
     };
     print_skipped(report, reporting.args.verbose);
     print_baseline(report, reporting.baseline_written);
-    if let Err(error) = write_report(reporting.args, &input)
+    write_report(reporting.args, &input)
         .and_then(|()| write_extra_reports(&reporting.args.report, &input))
-    {
-        print_error(&error);
-        return ExitStatus::Error;
-    }
+        .map_err(Failure::new)?;
     // The summary is for the person at the terminal; a failure to print it
     // must not change what the report and exit status say.
     if !reporting.args.quiet {
         let mut stderr = terminal::stderr(false);
         let _ = write_summary(&mut stderr, &input).and_then(|()| stderr.finish());
     }
-    status(report, reporting.args.fail_on)
-}
-
-/// The built-in client-file classification with the config's `[client]`
-/// globs in front; `None` after printing why it cannot be built.
-pub fn client_classifier(config: Option<&Config>) -> Option<Classifier> {
-    let classifier = Classifier::builtin()
-        .map_err(|error| print_error(error))
-        .ok()?;
-    let Some(config) = config else {
-        return Some(classifier);
-    };
-    classifier
-        .with_overrides(&config.client.paths, &config.client.not_paths, &config.path)
-        .map_err(|error| print_error(&error))
-        .ok()
-}
-
-/// A bad baseline stops the scan before it starts: `Err` after printing why.
-pub fn load_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ()> {
-    path.map(Baseline::load)
-        .transpose()
-        .map_err(|error| print_error(&error))
+    Ok(status(report, reporting.args.fail_on))
 }
 
 /// What `--baseline`, `--write-baseline` and `--update-baseline` ask of
