@@ -122,6 +122,20 @@ impl Repository {
         }
     }
 
+    /// Every file in the index (stage 0; unmerged paths are not yet a
+    /// version of the file).
+    pub fn index_entries(&self) -> Result<Vec<IndexEntry>, GitError> {
+        let stdout = self.run(["ls-files", "--stage", "-z", "--"])?;
+        parse_ls_files(&stdout)
+    }
+
+    /// Every file in the tree of `commit` (any revision git resolves to a
+    /// commit or tree), paths relative to the top level.
+    pub fn commit_entries(&self, commit: &str) -> Result<Vec<IndexEntry>, GitError> {
+        let stdout = self.run(["ls-tree", "-r", "-z", "--full-tree", commit, "--"])?;
+        parse_ls_tree(&stdout)
+    }
+
     fn has_head(&self) -> Result<bool, GitError> {
         let output = git_output(
             &self.top_level,
@@ -388,9 +402,55 @@ fn parse_ls_files(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
     Ok(entries)
 }
 
+/// `<mode> <type> <id>\t<path>\0` records of `ls-tree -r -z`.
+fn parse_ls_tree(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
+    let mut entries = Vec::new();
+    for record in stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let bad = || GitError::BadOutput {
+            command: "ls-tree".into(),
+            message: format!("bad record `{}`", String::from_utf8_lossy(record)),
+        };
+        let tab = record.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
+        let meta = std::str::from_utf8(&record[..tab]).map_err(|_| bad())?;
+        let [mode, _kind, id] = meta.split(' ').collect::<Vec<_>>()[..] else {
+            return Err(bad());
+        };
+        entries.push(IndexEntry {
+            path: utf8_path(&record[tab + 1..]),
+            raw_path: raw_path(&record[tab + 1..]),
+            object_id: id.to_string(),
+            kind: entry_kind(mode),
+        });
+    }
+    Ok(entries)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ls_tree_records_parse_with_odd_paths() {
+        let raw = format!(
+            "100644 blob {ID_A}\tdir/new file.txt\0\
+             120000 blob {ID_B}\tlink\0\
+             160000 commit {ID_A}\tvendor/sub\0"
+        );
+        let entries = parse_ls_tree(raw.as_bytes()).unwrap();
+        let summary: Vec<(&str, &str, EntryKind)> = entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.object_id.as_str(), e.kind))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("dir/new file.txt", ID_A, EntryKind::File),
+                ("link", ID_B, EntryKind::Symlink),
+                ("vendor/sub", ID_A, EntryKind::Submodule),
+            ]
+        );
+        assert!(parse_ls_tree(b"100644 blob x\0").is_err());
+    }
 
     const ID_A: &str = "0123456789abcdef0123456789abcdef01234567";
     const ID_B: &str = "89abcdef0123456789abcdef0123456789abcdef";

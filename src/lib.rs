@@ -8,7 +8,9 @@
 //! [`rules`]' detectors over each buffer, gated by the keyword [`prefilter`],
 //! skipping matches in [`comments`] where a detector asks, and running
 //! client-scoped detectors only where the [`client`] classifier says a file
-//! ships to clients; matches become
+//! ships to clients (judged by the files around it, read through a
+//! [`tree`]: the disk, or the index or commit the blob comes from);
+//! matches become
 //! redacted [`finding`]s with [`location`]s and [`snippet`]s; a
 //! [`report`]er writes them. The library never prints and never exits: the
 //! `katscan` binary owns the terminal and the exit code. [`config`] reads
@@ -52,6 +54,7 @@ pub mod snippet;
 pub mod source;
 pub mod staged;
 pub mod suppress;
+pub mod tree;
 pub mod walk;
 
 pub use finding::{Finding, Suppression, SuppressionKind};

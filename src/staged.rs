@@ -8,7 +8,7 @@
 //! skip them. `.gitignore` does not: a staged file matching it was added
 //! on purpose (`git add -f .env`) and is about to be committed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::exclude::{BadExcludeGlob, ExcludeOptions, Excluder};
 use crate::git::{EntryKind, GitError, IndexEntry, Repository};
@@ -22,8 +22,6 @@ use crate::walk::ExcludeFilter;
 /// What to scan in the index, and how.
 #[derive(Debug, Clone)]
 pub struct StagedOptions {
-    /// A directory inside the work tree.
-    pub dir: PathBuf,
     /// Honour `.katscanignore` and `.ignore`.
     pub respect_ignore_files: bool,
     /// Gitignore-style globs of paths not to scan, relative to the
@@ -46,11 +44,16 @@ pub enum StagedError {
     BadExclude(#[from] BadExcludeGlob),
 }
 
-/// Scans the staged version of every file that differs from `HEAD` (every
-/// staged file before the first commit). Paths in the report are relative
-/// to the repository's top level.
-pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport, StagedError> {
-    let repository = Repository::discover(&options.dir)?;
+/// Scans the staged version of every file in `repository` that differs
+/// from `HEAD` (every staged file before the first commit). Paths in the
+/// report are relative to the repository's top level. Give the scanner a
+/// classifier reading the index ([`crate::tree::GitTree`]) so the blobs
+/// are judged by the project they will be committed in.
+pub fn scan(
+    scanner: &Scanner<'_>,
+    repository: &Repository,
+    options: &StagedOptions,
+) -> Result<ScanReport, StagedError> {
     let top = repository.top_level();
     let mut excluder = Excluder::new(ExcludeOptions {
         ignore_files: options.respect_ignore_files,
@@ -108,7 +111,7 @@ pub fn scan(scanner: &Scanner<'_>, options: &StagedOptions) -> Result<ScanReport
         .collect();
     let scanned = scan_git_blobs(
         scanner,
-        &repository,
+        repository,
         &blobs,
         options.max_file_size,
         options.threads,

@@ -1,9 +1,11 @@
 //! `katscan staged`: the index -> one reporter -> status, like `scan`.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use katscan::git::GitError;
-use katscan::staged::{self, StagedError, StagedOptions};
+use katscan::git::{GitError, Repository};
+use katscan::staged::{self, StagedOptions};
+use katscan::tree::{GitTree, Revision};
 
 use super::args::{BaselineArgs, StagedArgs};
 use super::scan::{Reporting, finish};
@@ -24,9 +26,17 @@ pub fn run(args: &StagedArgs) -> Result<ExitStatus, Failure> {
         ConfigRoots::CurrentDirectory,
         &baseline_args,
     )?;
-    let scanner = session.scanner(classifier);
+    let repository = Repository::discover(&session.cwd).map_err(|error| match error {
+        GitError::NotARepository { .. } => Failure::new(format!(
+            "{error}; `katscan staged` scans a git index (use `katscan scan` for plain files)"
+        )),
+        error => Failure::new(error),
+    })?;
+    // Staged blobs belong to the project as the index has it, whatever the
+    // work tree holds now.
+    let index = GitTree::new(repository.clone(), Revision::Index);
+    let scanner = session.scanner(classifier.reading(Arc::new(index)));
     let options = StagedOptions {
-        dir: session.cwd.clone(),
         respect_ignore_files: !args.no_ignore,
         excludes: args.exclude.clone(),
         max_file_size: args.max_file_size,
@@ -35,12 +45,7 @@ pub fn run(args: &StagedArgs) -> Result<ExitStatus, Failure> {
     };
 
     let started = Instant::now();
-    let mut report = staged::scan(&scanner, &options).map_err(|error| match error {
-        StagedError::Git(error @ GitError::NotARepository { .. }) => Failure::new(format!(
-            "{error}; `katscan staged` scans a git index (use `katscan scan` for plain files)"
-        )),
-        error => Failure::new(error),
-    })?;
+    let mut report = staged::scan(&scanner, &repository, &options).map_err(Failure::new)?;
     // Paths in a baseline are as `katscan scan` reports them from the top
     // level; staged paths are relative to it too. Only the staged files
     // were read: no walked roots.

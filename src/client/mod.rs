@@ -19,6 +19,8 @@ use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
 use project::ProjectCache;
+
+use crate::tree::{Tree, WorkTree};
 pub use region::script_elements;
 
 /// The classification data compiled into the binary.
@@ -348,6 +350,9 @@ pub struct Classifier {
     /// User entries (`.katscan.toml` `[client]`), tried before the data.
     overrides: Overrides,
     projects: ProjectCache,
+    /// Where the files around a blob are looked at: the disk, or the git
+    /// tree (index, commit) the blobs come from.
+    tree: Arc<dyn Tree>,
 }
 
 impl Classifier {
@@ -356,7 +361,17 @@ impl Classifier {
             rules,
             overrides: Overrides::default(),
             projects: ProjectCache::default(),
+            tree: Arc::new(WorkTree),
         }
+    }
+
+    /// Looks at the files around a blob in `tree` instead of on disk:
+    /// staged blobs are judged against the index, blobs from history
+    /// against their commit's tree.
+    pub fn reading(mut self, tree: Arc<dyn Tree>) -> Classifier {
+        self.tree = tree;
+        self.projects = ProjectCache::default();
+        self
     }
 
     /// The built-in classification. Its data is checked by the test suite,
@@ -430,8 +445,10 @@ impl Classifier {
     /// `source`. Without a location, project kinds cannot be recognised and
     /// only the generic entries apply (rule examples work that way).
     pub fn classify(&self, path: &str, location: Option<&Path>, source: &[u8]) -> Option<Verdict> {
-        let place =
-            location.and_then(|location| self.projects.place_of(location, &self.rules.projects));
+        let place = location.and_then(|location| {
+            self.projects
+                .place_of(self.tree.as_ref(), location, &self.rules.projects)
+        });
         let generic_path = place
             .as_ref()
             .and_then(|place| place.relative_to_top())
@@ -527,15 +544,6 @@ fn relative_path(path: &Path, base: &Path) -> Option<String> {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     Some(parts.join("/"))
-}
-
-/// A directory's absolute form, for project lookups.
-fn absolute_dir(path: &Path) -> Option<PathBuf> {
-    let parent = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    parent.canonicalize().ok()
 }
 
 #[cfg(test)]

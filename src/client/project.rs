@@ -5,14 +5,12 @@
 //! directories are examined lazily and each one once per scan, whatever
 //! the number of files below it.
 
-use std::collections::{HashMap, HashSet};
-use std::ffi::OsString;
-use std::fs::{self, File};
-use std::io::Read;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::{ProjectSpec, absolute_dir, relative_path};
+use super::{ProjectSpec, relative_path};
+use crate::tree::Tree;
 
 /// Marker files larger than this are not read (a `package.json` is small).
 const MARKER_READ_LIMIT: u64 = 1 << 20;
@@ -59,7 +57,12 @@ pub(super) struct ProjectCache {
 }
 
 impl ProjectCache {
-    pub fn place_of(&self, location: &Path, projects: &[ProjectSpec]) -> Option<Place> {
+    pub fn place_of(
+        &self,
+        tree: &dyn Tree,
+        location: &Path,
+        projects: &[ProjectSpec],
+    ) -> Option<Place> {
         let name = location.file_name()?;
         let walked_dir = location.parent().unwrap_or(Path::new(""));
         let known = self
@@ -71,8 +74,8 @@ impl ProjectCache {
         let (dir, facts) = match known {
             Some(known) => known,
             None => {
-                let dir = absolute_dir(location)?;
-                let facts = self.facts(&dir, projects);
+                let dir = tree.directory_of(location)?;
+                let facts = self.facts(tree, &dir, projects);
                 self.walked
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -95,7 +98,7 @@ impl ProjectCache {
     /// from the nearest cached one or the repository top downwards). No
     /// lock is held while reading the disk; two threads may do the same
     /// directory twice, harmlessly.
-    fn facts(&self, dir: &Path, projects: &[ProjectSpec]) -> Arc<DirFacts> {
+    fn facts(&self, tree: &dyn Tree, dir: &Path, projects: &[ProjectSpec]) -> Arc<DirFacts> {
         let mut pending = Vec::new();
         let mut above: Option<Arc<DirFacts>> = None;
         let mut cursor = Some(dir);
@@ -104,7 +107,7 @@ impl ProjectCache {
                 above = Some(facts);
                 break;
             }
-            let is_top = current.join(".git").exists();
+            let is_top = tree.is_repository_top(current);
             pending.push((current.to_path_buf(), is_top));
             if is_top {
                 break;
@@ -112,7 +115,7 @@ impl ProjectCache {
             cursor = current.parent();
         }
         for (current, is_top) in pending.into_iter().rev() {
-            let markers = markers_in(&current, projects);
+            let markers = markers_in(tree, &current, projects);
             let inherited = above.as_deref().filter(|_| !is_top);
             let facts = Arc::new(DirFacts {
                 top: if is_top {
@@ -150,12 +153,9 @@ impl ProjectCache {
 /// For each project kind, whether `dir` is a root of it. One directory
 /// listing answers most marker questions; only markers below a
 /// subdirectory that exists (`src/main/AndroidManifest.xml`) cost a lookup.
-fn markers_in(dir: &Path, projects: &[ProjectSpec]) -> Vec<bool> {
-    let names: HashSet<OsString> = match fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
-            .collect(),
-        Err(_) => return vec![false; projects.len()],
+fn markers_in(tree: &dyn Tree, dir: &Path, projects: &[ProjectSpec]) -> Vec<bool> {
+    let Some(names) = tree.names_in(dir) else {
+        return vec![false; projects.len()];
     };
     let present = |marker: &str| {
         let mut components = Path::new(marker).components();
@@ -165,7 +165,7 @@ fn markers_in(dir: &Path, projects: &[ProjectSpec]) -> Vec<bool> {
         if !names.contains(first.as_os_str()) {
             return false;
         }
-        components.next().is_none() || dir.join(marker).is_file()
+        components.next().is_none() || tree.is_file(&dir.join(marker))
     };
     let mut package: Option<Option<serde_json::Value>> = None;
     projects
@@ -173,14 +173,14 @@ fn markers_in(dir: &Path, projects: &[ProjectSpec]) -> Vec<bool> {
         .map(|project| {
             project.files.iter().any(|file| present(file))
                 || (!project.dependencies.is_empty() && present("package.json") && {
-                    let manifest = package.get_or_insert_with(|| read_package_json(dir));
+                    let manifest = package.get_or_insert_with(|| read_package_json(tree, dir));
                     manifest
                         .as_ref()
                         .is_some_and(|m| has_dependency(m, &project.dependencies))
                 })
                 || project.contains.iter().any(|c| {
                     present(&c.file)
-                        && read_small(&dir.join(&c.file)).is_some_and(|text| {
+                        && read_small(tree, &dir.join(&c.file)).is_some_and(|text| {
                             memchr::memmem::find(&text, c.text.as_bytes()).is_some()
                         })
                 })
@@ -188,15 +188,12 @@ fn markers_in(dir: &Path, projects: &[ProjectSpec]) -> Vec<bool> {
         .collect()
 }
 
-fn read_small(path: &Path) -> Option<Vec<u8>> {
-    let file = File::open(path).ok()?;
-    let mut bytes = Vec::new();
-    file.take(MARKER_READ_LIMIT).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+fn read_small(tree: &dyn Tree, path: &Path) -> Option<Vec<u8>> {
+    tree.read_head(path, MARKER_READ_LIMIT)
 }
 
-fn read_package_json(dir: &Path) -> Option<serde_json::Value> {
-    serde_json::from_slice(&read_small(&dir.join("package.json"))?).ok()
+fn read_package_json(tree: &dyn Tree, dir: &Path) -> Option<serde_json::Value> {
+    serde_json::from_slice(&read_small(tree, &dir.join("package.json"))?).ok()
 }
 
 fn has_dependency(manifest: &serde_json::Value, names: &[String]) -> bool {

@@ -439,3 +439,47 @@ fn staged_files_whose_names_show_the_same_keep_their_own_findings() {
     let fingerprints = fingerprints(&document);
     assert_ne!(fingerprints[0], fingerprints[1]);
 }
+
+#[test]
+fn staged_blobs_are_classified_by_the_project_in_the_index() {
+    // An Expo app staged, then removed from the work tree (or about to be
+    // changed there): what is committed is a mobile app, whose JavaScript
+    // ships to phones, whatever the disk says now.
+    let repo = git_repo();
+    write(
+        repo.path(),
+        "mobile/package.json",
+        r#"{"dependencies":{"expo":"50.0.0"}}"#,
+    );
+    write(
+        repo.path(),
+        "mobile/App.js",
+        format!("const KEY = '{}';\n", key()),
+    );
+    // A server project beside it, whose work-tree copy turned into an
+    // Expo app after staging: the index's version (a server) decides.
+    write(repo.path(), "api/package.json", r#"{"dependencies":{}}"#);
+    write(
+        repo.path(),
+        "api/index.js",
+        format!("const KEY = '{}';\n", key()),
+    );
+    git(repo.path(), &["add", "."]);
+    fs::remove_dir_all(repo.path().join("mobile")).unwrap();
+    write(
+        repo.path(),
+        "api/package.json",
+        r#"{"dependencies":{"expo":"50.0.0"}}"#,
+    );
+    write(repo.path(), "api/eas.json", "{}");
+
+    let (document, code) = staged_json(repo.path(), &[]);
+    assert_eq!(
+        locations(&document),
+        expected(&[
+            ("api/index.js", 1, "KAT001"),
+            ("mobile/App.js", 1, "KAT002")
+        ])
+    );
+    assert_eq!(code, 1);
+}
