@@ -24,6 +24,7 @@ use toml::de::{DeTable, DeValue};
 use crate::examples::{self, ExampleFailure};
 use crate::finding::Finding;
 use crate::input::{self, InputError};
+use crate::paths::work_tree_top;
 use crate::rules::{self, AddRuleError, Level, RuleError, RuleSet, RuleSpec};
 
 /// The file katscan looks for at the scan root and the git top level.
@@ -173,8 +174,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     let Ok(canonical) = fs::canonicalize(&root) else {
         return Discovery::None;
     };
-    // `.git` is a directory, or a file in worktrees and submodules.
-    let Some(top) = canonical.ancestors().find(|dir| dir.join(".git").exists()) else {
+    let Some(top) = work_tree_top(&canonical) else {
         return Discovery::None;
     };
     discovered(&top.join(FILE_NAME), &boundary, shown_from_cwd).unwrap_or(Discovery::None)
@@ -428,9 +428,7 @@ impl Config {
                 ),
                 RuleError::DuplicateName { .. } => ("name", "name already in use", None),
                 RuleError::BadKeywords { .. } => ("gate", "gate words too short", None),
-                RuleError::Inconsistent { message, .. } if message.starts_with("replaces") => {
-                    ("replaces", "unknown rule", None)
-                }
+                RuleError::ReplacesUnknown { .. } => ("replaces", "unknown rule", None),
                 _ => ("id", "in this rule", None),
             };
             return self.error_at(
@@ -456,7 +454,7 @@ impl Config {
                 at.extend(failing_pattern(spec));
                 "invalid pattern"
             }
-            RuleError::Inconsistent { message, .. } if message.contains("not `") => {
+            RuleError::ForeignDetector { .. } => {
                 at.push(Seg::Key("rule"));
                 "not this rule"
             }

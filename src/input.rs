@@ -12,6 +12,8 @@ use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::paths::work_tree_top;
+
 /// Cap on a config file. A hand-written `.katscan.toml` is a few KB; a
 /// generated one with 10,000 custom rules (about 450 bytes each) is about
 /// 4.5 MB. Parsing costs about eight times the file's size in memory (a
@@ -145,9 +147,7 @@ pub fn boundary_of(start: &Path, scan_roots: &[PathBuf]) -> Option<PathBuf> {
     } else {
         start.parent()?.to_path_buf()
     };
-    let top = start
-        .ancestors()
-        .find(|dir| dir.join(".git").symlink_metadata().is_ok())
+    let top = work_tree_top(&start)
         .or_else(|| {
             scan_roots
                 .iter()

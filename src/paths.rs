@@ -86,6 +86,22 @@ pub fn lexical_absolute(cwd: &Path, path: &Path) -> PathBuf {
     out
 }
 
+/// The top level of the git work tree holding `dir`: the nearest
+/// directory at or above it that holds `.git` (a directory, or a file in
+/// linked worktrees and submodules). Asked of the disk, not of git: config
+/// discovery, link boundaries and the client classifier need it for every
+/// scan, inside a repository or not, and one process per question would
+/// cost more than the scan of a small tree. `dir` should be absolute with
+/// links resolved, as the answer is one of its ancestors.
+pub fn work_tree_top(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|dir| holds_git(dir))
+}
+
+/// Whether `dir` is the top level of a git work tree (see [`work_tree_top`]).
+pub fn holds_git(dir: &Path) -> bool {
+    dir.join(".git").symlink_metadata().is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +124,26 @@ mod tests {
         assert_eq!(display_path(Path::new("src/a.js")), "src/a.js");
         assert_eq!(display_path(Path::new("/abs/a.js")), "/abs/a.js");
         assert_eq!(display_path(Path::new("././a")), "a");
+    }
+
+    #[test]
+    fn the_work_tree_top_is_the_nearest_directory_holding_git() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("repo/sub/deep")).unwrap();
+        std::fs::create_dir(root.join("repo/.git")).unwrap();
+        // A linked worktree or submodule has a `.git` file.
+        std::fs::write(root.join("repo/sub/.git"), "gitdir: elsewhere\n").unwrap();
+        assert_eq!(
+            work_tree_top(&root.join("repo/sub/deep")),
+            Some(root.join("repo/sub").as_path())
+        );
+        assert_eq!(
+            work_tree_top(&root.join("repo")),
+            Some(root.join("repo").as_path())
+        );
+        assert!(holds_git(&root.join("repo")));
+        assert!(!holds_git(&root));
     }
 
     #[test]

@@ -55,7 +55,7 @@ impl Tree for WorkTree {
     }
 
     fn is_repository_top(&self, dir: &Path) -> bool {
-        dir.join(".git").exists()
+        crate::paths::holds_git(dir)
     }
 
     fn names_in(&self, dir: &Path) -> Option<HashSet<OsString>> {

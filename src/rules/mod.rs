@@ -179,6 +179,12 @@ pub enum RuleError {
     BadKeywords { id: String, keywords: Vec<String> },
     #[error("{id}: {message}")]
     Inconsistent { id: String, message: String },
+    #[error(
+        "{id}: a custom rule's detectors report that rule, not `{other}` (define your own rule instead)"
+    )]
+    ForeignDetector { id: String, other: String },
+    #[error("{id}: replaces unknown rule `{unknown}`")]
+    ReplacesUnknown { id: String, unknown: String },
 }
 
 /// Keywords shorter than this would make the prefilter hit almost every file.
@@ -340,9 +346,9 @@ impl RuleSet {
         }
         for rule in &rules {
             if let Some(unknown) = rule.replaces.iter().find(|id| !ids.contains(id.as_str())) {
-                return Err(RuleError::Inconsistent {
+                return Err(RuleError::ReplacesUnknown {
                     id: rule.id.clone(),
-                    message: format!("replaces unknown rule `{unknown}`"),
+                    unknown: unknown.clone(),
                 });
             }
         }
@@ -491,9 +497,9 @@ impl RuleSet {
         if let Some(unknown) = rule.replaces.iter().find(|id| {
             !ids.contains(id.as_str()) && !ids.iter().any(|known| known.eq_ignore_ascii_case(id))
         }) {
-            return Err(whole_rule(RuleError::Inconsistent {
+            return Err(whole_rule(RuleError::ReplacesUnknown {
                 id: rule.id.clone(),
-                message: format!("replaces unknown rule `{unknown}`"),
+                unknown: unknown.clone(),
             }));
         }
         if spec.detectors.is_empty() {
@@ -510,12 +516,9 @@ impl RuleSet {
                 error,
             };
             if let Some(other) = detector.rule.as_ref().filter(|named| **named != rule.id) {
-                return Err(in_detector(RuleError::Inconsistent {
+                return Err(in_detector(RuleError::ForeignDetector {
                     id: rule.id.clone(),
-                    message: format!(
-                        "a custom rule's detectors report that rule, not `{other}` \
-                         (define your own rule instead)"
-                    ),
+                    other: other.clone(),
                 }));
             }
             let detector =
