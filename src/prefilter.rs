@@ -9,6 +9,12 @@
 //! contains none of the rule keywords, so the whole rule set costs about one
 //! literal search per file.
 //!
+//! Automata are built when first searched, not with the prefilter: an
+//! empty scan builds none, a scan whose files never say a gate word never
+//! builds that gate's, and a rule set cut down by `[rules] disable` only
+//! builds for what is left (building them all was about 10% of an empty
+//! scan's start-up).
+//!
 //! The automaton is always case-sensitive: a case-insensitive one loses the
 //! SIMD prefilters and made a scan of 1 GB three times slower. A keyword
 //! marked `keywords_ignore_case` (header names) is searched in the spellings
@@ -17,6 +23,8 @@
 //! prefilter; no real code was found to do that.
 
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 
@@ -71,7 +79,7 @@ pub struct Prefilter {
     /// One pass over every file: the keywords of detectors whose rule has
     /// no gate (KAT001's `kat_live_`) and the gate words, which mark the
     /// pseudo-detector `detector_count + gate index`.
-    first: Option<Automaton>,
+    first: LazyAutomaton,
     /// Rules with a `gate` (the CORS family): their many keywords are only
     /// searched in files where the first pass saw a gate word.
     gated: Vec<Gate>,
@@ -107,14 +115,61 @@ impl KeywordTable {
     }
 }
 
+/// Where the first pass records gate-word hits: the index of the first
+/// gate pseudo-detector, and the list of `(gate, span)`.
+type GateHits<'h> = Option<(usize, &'h mut Vec<(usize, Range<usize>)>)>;
+
 /// Keyword counts up to which aho-corasick's SIMD searcher applies.
 const SIMD_KEYWORD_LIMIT: usize = 64;
 
 #[derive(Debug)]
 struct Gate {
-    /// The gated keywords in groups small enough for the SIMD searcher:
-    /// several SIMD passes beat one DFA pass over hundreds of keywords.
-    keywords: Vec<Automaton>,
+    /// The gated keywords that contain none of the gate's spellings, in
+    /// groups small enough for the SIMD searcher (several SIMD passes beat
+    /// one DFA pass over hundreds of keywords), searched over the whole
+    /// file.
+    keywords: Vec<LazyAutomaton>,
+    /// The gated keywords that contain one of the gate's spellings
+    /// (`allow_origins`, `CORSMiddleware`: 210 of the 265 CORS ones): an
+    /// occurrence of one contains an occurrence of the gate word, so they
+    /// are only searched within `reach` bytes of the gate-word hits of the
+    /// first pass. In a file that says `origin` on every other line, that
+    /// is one pass where it took four. One automaton (a DFA, past the
+    /// SIMD searcher's reach): windows are short, and four SIMD searchers
+    /// started on each window cost more than one DFA walk over it.
+    near_gate_word: LazyAutomaton,
+    /// The longest keyword of `near_gate_word`.
+    reach: usize,
+}
+
+/// Keywords and their automaton, built on the first search.
+#[derive(Debug)]
+struct LazyAutomaton {
+    keywords: Keywords,
+    built: OnceLock<Option<Automaton>>,
+}
+
+impl LazyAutomaton {
+    fn new(keywords: Keywords) -> Self {
+        LazyAutomaton {
+            keywords,
+            built: OnceLock::new(),
+        }
+    }
+
+    fn mark(&self, haystack: &[u8], candidates: &mut Candidates, gate_hits: GateHits<'_>) {
+        let built = self
+            .built
+            .get_or_init(|| Automaton::build(self.keywords.clone()));
+        if let Some(automaton) = built {
+            automaton.mark(haystack, candidates, gate_hits);
+        }
+    }
+
+    #[cfg(test)]
+    fn is_built(&self) -> bool {
+        self.built.get().is_some()
+    }
 }
 
 #[derive(Debug)]
@@ -133,7 +188,11 @@ impl Automaton {
         // Which keywords each keyword contains, found by one overlapping
         // search over each keyword rather than by comparing every pair:
         // pairs made 10,000 custom rules take seconds to load.
-        let contained = AhoCorasick::new(keywords.iter().map(|(keyword, _)| keyword))
+        // Only ever run over the keywords themselves: the cheapest
+        // automaton to build will do.
+        let contained = AhoCorasickBuilder::new()
+            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+            .build(keywords.iter().map(|(keyword, _)| keyword))
             .expect("keywords are non-empty literals, validated at rule load");
         let owners = keywords
             .iter()
@@ -162,7 +221,10 @@ impl Automaton {
         Some(Automaton { searcher, owners })
     }
 
-    fn mark(&self, haystack: &[u8], candidates: &mut Candidates) {
+    /// Marks the owners of every keyword occurrence in `haystack`; with
+    /// `gate_hits`, also records where each occurrence owned by a gate
+    /// pseudo-detector (index `>= first_gate`) is, as `(gate, span)`.
+    fn mark(&self, haystack: &[u8], candidates: &mut Candidates, mut gate_hits: GateHits<'_>) {
         let mut from = 0;
         while from < haystack.len() {
             let Some(found) = self
@@ -173,7 +235,14 @@ impl Automaton {
             };
             for &detector in &self.owners[found.pattern().as_usize()] {
                 candidates.mark(detector);
+                if let Some((first_gate, hits)) = gate_hits.as_mut() {
+                    if detector >= *first_gate {
+                        hits.push((detector - *first_gate, found.start()..found.end()));
+                    }
+                }
             }
+            // Once every detector is a candidate, where gate words are no
+            // longer matters either.
             if candidates.all_marked() {
                 return;
             }
@@ -216,23 +285,38 @@ impl Prefilter {
         let mut first = ungated;
         let mut gates = Vec::new();
         for (words, keywords) in gated {
-            let keywords: Vec<Automaton> = keywords
-                .keywords
-                .chunks(SIMD_KEYWORD_LIMIT)
-                .filter_map(|chunk| Automaton::build(chunk.to_vec()))
-                .collect();
-            if keywords.is_empty() {
+            if keywords.keywords.is_empty() {
                 continue;
             }
+            let spellings: Vec<String> = words.iter().flat_map(|w| case_variants(w)).collect();
+            // Case-sensitive, as the first pass searches the spellings.
+            let (near, anywhere): (Keywords, Keywords) = keywords
+                .keywords
+                .into_iter()
+                .partition(|(keyword, _)| spellings.iter().any(|s| keyword.contains(s.as_str())));
+            let groups = |keywords: Keywords| -> Vec<LazyAutomaton> {
+                keywords
+                    .chunks(SIMD_KEYWORD_LIMIT)
+                    .map(|chunk| LazyAutomaton::new(chunk.to_vec()))
+                    .collect()
+            };
             let pseudo = detector_count + gates.len();
-            for spelling in words.iter().flat_map(|w| case_variants(w)) {
+            for spelling in spellings {
                 first.add(spelling, pseudo);
             }
-            gates.push(Gate { keywords });
+            gates.push(Gate {
+                reach: near
+                    .iter()
+                    .map(|(keyword, _)| keyword.len())
+                    .max()
+                    .unwrap_or(0),
+                keywords: groups(anywhere),
+                near_gate_word: LazyAutomaton::new(near),
+            });
         }
         Prefilter {
             detector_count,
-            first: Automaton::build(first.keywords),
+            first: LazyAutomaton::new(first.keywords),
             gated: gates,
         }
     }
@@ -240,19 +324,54 @@ impl Prefilter {
     /// The detectors whose keywords occur in `haystack`.
     pub fn candidates(&self, haystack: &[u8]) -> Candidates {
         let mut candidates = Candidates::none(self.detector_count + self.gated.len());
-        if let Some(automaton) = &self.first {
-            automaton.mark(haystack, &mut candidates);
-        }
+        let mut gate_hits = Vec::new();
+        self.first.mark(
+            haystack,
+            &mut candidates,
+            Some((self.detector_count, &mut gate_hits)),
+        );
         for (index, gate) in self.gated.iter().enumerate() {
-            if candidates.contains(self.detector_count + index) {
-                for automaton in &gate.keywords {
-                    automaton.mark(haystack, &mut candidates);
-                }
+            if !candidates.contains(self.detector_count + index) {
+                continue;
+            }
+            for automaton in &gate.keywords {
+                automaton.mark(haystack, &mut candidates, None);
+            }
+            let windows = merged_windows(
+                gate_hits
+                    .iter()
+                    .filter(|(gate, _)| *gate == index)
+                    .map(|(_, span)| span),
+                gate.reach,
+                haystack.len(),
+            );
+            for window in windows {
+                gate.near_gate_word
+                    .mark(&haystack[window], &mut candidates, None);
             }
         }
         candidates.truncate(self.detector_count);
         candidates
     }
+}
+
+/// The spans grown by `reach` on each side (within `0..len`), overlapping
+/// ones merged. `spans` come in order of their start, as a search finds
+/// them.
+fn merged_windows<'s>(
+    spans: impl Iterator<Item = &'s Range<usize>>,
+    reach: usize,
+    len: usize,
+) -> Vec<Range<usize>> {
+    let mut windows: Vec<Range<usize>> = Vec::new();
+    for span in spans {
+        let window = span.start.saturating_sub(reach)..span.end.saturating_add(reach).min(len);
+        match windows.last_mut() {
+            Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
+            _ => windows.push(window),
+        }
+    }
+    windows
 }
 
 /// The spellings of a case-insensitive keyword that code uses.
@@ -382,6 +501,111 @@ pattern = "x"
         }
         // Without the gate word nothing runs.
         assert!(prefilter.candidates(b"kw070x").is_empty());
+    }
+
+    #[test]
+    fn automata_are_built_on_first_search_and_gates_only_when_a_gate_word_hits() {
+        let rules = RuleSet::builtin().unwrap();
+        let prefilter = Prefilter::new(&rules);
+        let gates_built = |prefilter: &Prefilter| {
+            prefilter
+                .gated
+                .iter()
+                .flat_map(|gate| gate.keywords.iter().chain([&gate.near_gate_word]))
+                .filter(|automaton| automaton.is_built())
+                .count()
+        };
+        assert!(!prefilter.first.is_built());
+        assert!(!prefilter.gated.is_empty());
+        assert_eq!(gates_built(&prefilter), 0);
+        // A file without a gate word builds the first pass only.
+        assert!(prefilter.candidates(b"nothing to see here").is_empty());
+        assert!(prefilter.first.is_built());
+        assert_eq!(gates_built(&prefilter), 0);
+        // A gate word builds its gate, and its detectors are found.
+        let hit = prefilter.candidates(b"app.add_middleware(CORSMiddleware, allow_origins=['*'])");
+        assert!(!hit.is_empty());
+        assert!(gates_built(&prefilter) > 0);
+    }
+
+    #[test]
+    fn keywords_that_contain_a_gate_word_are_found_near_any_of_its_hits() {
+        let text = r#"
+id = "DEMO001"
+name = "demo"
+level = "note"
+summary = "s"
+help = "h"
+description = "d"
+precision = "low"
+gate = ["origin"]
+[[detector]]
+message = "near"
+keywords = ["allow_origins = ["]
+pattern = "x"
+[[detector]]
+message = "anywhere"
+keywords = ["regexp.MustCompile("]
+pattern = "x"
+[[detector]]
+message = "near, spelled as code does"
+keywords = ["access-control-allow-origin"]
+keywords_ignore_case = true
+pattern = "x"
+"#;
+        let rules = RuleSet::from_sources([("demo.toml", text)]).unwrap();
+        let prefilter = Prefilter::new(&rules);
+        let gate = &prefilter.gated[0];
+        assert_eq!(gate.keywords.len(), 1);
+        assert_eq!(gate.near_gate_word.keywords.len(), 5);
+        let found = |haystack: &[u8]| -> Vec<usize> {
+            let hit = prefilter.candidates(haystack);
+            (0..3).filter(|&d| hit.contains(d)).collect()
+        };
+        // Far from the start of a large file, after other gate-word hits,
+        // at the very end, and with the case a header uses.
+        let filler = "let origin = x; // filler\n".repeat(40_000);
+        // (text at the end, detectors found after the filler, alone).
+        let cases: [(&str, &[usize], &[usize]); 5] = [
+            ("allow_origins = [", &[0], &[0]),
+            // The gate word is far away: found after the filler only.
+            ("regexp.MustCompile(", &[1], &[]),
+            ("ORIGIN regexp.MustCompile(", &[1], &[1]),
+            ("h['Access-Control-Allow-Origin'] = o", &[2], &[2]),
+            (
+                "allow_origins = [ ACCESS-CONTROL-ALLOW-ORIGIN",
+                &[0, 2],
+                &[0, 2],
+            ),
+        ];
+        for (tail, after_filler, alone) in cases {
+            let haystack = format!("{filler}{tail}");
+            assert_eq!(found(haystack.as_bytes()), after_filler, "{tail}");
+            assert_eq!(found(tail.as_bytes()), alone, "{tail} alone");
+        }
+        // The keyword straddling a window edge: gate word hits on both
+        // sides, far apart, and the keyword in between holds one of its own.
+        let haystack = format!(
+            "origin{}allow_origins = [{}origin",
+            " ".repeat(5000),
+            " ".repeat(5000)
+        );
+        assert_eq!(found(haystack.as_bytes()), vec![0]);
+    }
+
+    #[test]
+    fn windows_grow_by_the_reach_and_merge() {
+        let spans = [10..16, 20..26, 100..106, 118..120];
+        assert_eq!(
+            merged_windows(spans.iter(), 5, 122),
+            vec![5..31, 95..111, 113..122]
+        );
+        assert_eq!(merged_windows(spans.iter(), 7, 122), vec![3..33, 93..122]);
+        assert_eq!(merged_windows(spans.iter(), 0, 200), spans.to_vec());
+        let whole_file = 0..3;
+        let windows = merged_windows(std::iter::once(&whole_file), 10, 3);
+        assert_eq!(windows.first(), Some(&whole_file));
+        assert_eq!(windows.len(), 1);
     }
 
     #[test]

@@ -508,6 +508,25 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_far_from_the_start_of_a_large_file_is_found() {
+        // Gate words on every line (the adversarial corpus of issue 13):
+        // the keyword of the finding is searched only near gate-word hits,
+        // and must still be found 2 MB in.
+        let filler = "origin = request.headers.get('Origin')  # cors check\n".repeat(40_000);
+        let source = format!(
+            "{filler}r.headers['Access-Control-Allow-Origin'] = '*'\nKATALO_API_KEY={}\n",
+            key()
+        );
+        assert_eq!(
+            rule_ids("app.py", &source),
+            vec![
+                ("CORS001".to_string(), 40_001),
+                ("KAT001".to_string(), 40_002)
+            ]
+        );
+    }
+
+    #[test]
     fn commented_out_constructs_do_not_fire_but_keys_in_comments_do() {
         let source = format!(
             "# r.headers['Access-Control-Allow-Origin'] = '*'\n# {}\n",

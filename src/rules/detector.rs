@@ -9,70 +9,10 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::sync::OnceLock;
 
 use regex::bytes::{Regex, RegexBuilder};
-use serde::Deserialize;
 
-use super::filter::{FilterSpec, PlaceholderFilter};
-use super::{Example, MIN_KEYWORD_LEN, Rule, RuleError, reflow};
-
-/// A `[[detector]]` table exactly as written; see `rules/README.md`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DetectorSpec {
-    /// The rule reported; defaults to the enclosing rule file's id.
-    pub rule: Option<String>,
-    /// Human name of what this detector covers ("Express cors").
-    pub framework: Option<String>,
-    pub keywords: Vec<String>,
-    #[serde(default)]
-    pub keywords_ignore_case: bool,
-    #[serde(default)]
-    pub paths: Vec<String>,
-    /// `client`: only in files that ship to clients (see `src/client`).
-    #[serde(default)]
-    pub scope: Scope,
-    pub pattern: String,
-    #[serde(default)]
-    pub requires: Vec<ConditionSpec>,
-    #[serde(default)]
-    pub unless: Vec<ConditionSpec>,
-    #[serde(default = "default_skip_comments")]
-    pub skip_comments: bool,
-    pub message: String,
-    pub help: Option<String>,
-    #[serde(default)]
-    pub examples: Vec<Example>,
-    #[serde(default)]
-    pub negative_examples: Vec<Example>,
-    pub filter: Option<FilterSpec>,
-}
-
-fn default_skip_comments() -> bool {
-    true
-}
-
-/// Which files a detector runs on, beyond its path globs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Every file its keywords and paths admit.
-    #[default]
-    Any,
-    /// Only files (or the parts of files) that ship to clients: browser
-    /// bundles and source, mobile apps, extensions. Messages may use
-    /// `{reason}`, which says why the file is one.
-    Client,
-}
-
-/// A pattern that must (`requires`) or must not (`unless`) occur near a
-/// match.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConditionSpec {
-    pub pattern: String,
-    /// Lines before the match's first line and after its last line to look
-    /// in; absent: the whole file.
-    pub within_lines: Option<usize>,
-}
+use super::filter::PlaceholderFilter;
+use super::spec::{ConditionSpec, DetectorSpec, Example, FilterSpec, Scope};
+use super::{Checks, MIN_KEYWORD_LEN, Rule, RuleError, reflow};
 
 /// A validated [`ConditionSpec`].
 #[derive(Debug, Clone)]
@@ -116,7 +56,10 @@ pub struct Detector {
     /// keywords occur (compiling all of them costs more than scanning a
     /// small repository).
     compiled: OnceLock<Result<Compiled, String>>,
-    pub(crate) path_scope: Option<GlobSet>,
+    /// The `paths` globs; `None` inside: no path limit. Compiled at load
+    /// for custom rules (a bad glob is an error then), on first use for
+    /// built-in ones.
+    path_scope: OnceLock<Option<GlobSet>>,
     pub(crate) filter: Option<PlaceholderFilter>,
 }
 
@@ -177,6 +120,7 @@ impl Detector {
         rule_index: usize,
         rule: &Rule,
         source_name: &str,
+        checks: Checks,
     ) -> Result<Detector, RuleError> {
         let subject = match &spec.framework {
             Some(framework) => format!("{} ({framework}, {source_name})", rule.id),
@@ -194,7 +138,9 @@ impl Detector {
             });
         }
 
-        validate_regex(&spec.pattern, &subject)?;
+        if checks == Checks::Full {
+            validate_regex(&spec.pattern, &subject)?;
+        }
         let help = spec
             .help
             .as_deref()
@@ -239,7 +185,9 @@ impl Detector {
             specs
                 .into_iter()
                 .map(|c| {
-                    validate_regex(&c.pattern, &subject)?;
+                    if checks == Checks::Full {
+                        validate_regex(&c.pattern, &subject)?;
+                    }
                     Ok(Condition {
                         pattern: c.pattern,
                         regex: OnceLock::new(),
@@ -250,7 +198,10 @@ impl Detector {
         };
         let requires = conditions(spec.requires)?;
         let unless = conditions(spec.unless)?;
-        let path_scope = compile_globs(&spec.paths, &subject)?;
+        let path_scope = match checks {
+            Checks::Full => OnceLock::from(compile_globs(&spec.paths, &subject)?),
+            Checks::Builtin => OnceLock::new(),
+        };
 
         Ok(Detector {
             rule: rule_index,
@@ -313,6 +264,13 @@ impl Detector {
     /// Whether this detector runs on a file at `path` (relative, `/`-separated).
     pub fn applies_to(&self, path: &str) -> bool {
         self.path_scope
+            .get_or_init(|| {
+                // Built-in globs are compiled by the test suite
+                // (`tests::builtin_tables_are_the_rule_files`); were one
+                // bad, the detector would run on every path, which can
+                // only report more.
+                compile_globs(&self.paths, "").ok().flatten()
+            })
             .as_ref()
             .is_none_or(|scope| scope.is_match(path))
     }

@@ -45,48 +45,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
-
-/// The `[filter]` table of a rule file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FilterSpec {
-    /// How many bits shorter than a uniformly random key the placeholder
-    /// model must describe a key for it to be a placeholder: a random key
-    /// is dropped with probability at most `2^-min_saved_bits`.
-    pub min_saved_bits: f64,
-    /// Words placeholders are made of (any case, as whole tokens): the
-    /// vocabulary of the placeholder model.
-    #[serde(default)]
-    pub placeholder_words: Vec<String>,
-}
-
-/// Below this, a margin would let real keys be dropped (2^-32 is about one
-/// key in four billion): rule files cannot ask for it.
-pub const MIN_SAVED_BITS_FLOOR: f64 = 32.0;
-
-impl FilterSpec {
-    /// Why the spec cannot be used, if it cannot.
-    pub fn problem(&self) -> Option<String> {
-        if !(self.min_saved_bits.is_finite() && self.min_saved_bits >= MIN_SAVED_BITS_FLOOR) {
-            return Some(format!(
-                "filter.min_saved_bits must be a number of at least {MIN_SAVED_BITS_FLOOR} \
-                 (a random key is dropped with probability 2^-min_saved_bits), not {}",
-                self.min_saved_bits
-            ));
-        }
-        if let Some(word) = self
-            .placeholder_words
-            .iter()
-            .find(|w| w.is_empty() || !w.is_ascii())
-        {
-            return Some(format!(
-                "filter.placeholder_words must be non-empty ASCII words, not `{word}`"
-            ));
-        }
-        None
-    }
-}
+use super::spec::FilterSpec;
 
 /// A compiled [`FilterSpec`].
 #[derive(Clone)]
@@ -505,6 +464,7 @@ fn fits_a_case_style(text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     /// The built-in KAT001 filter, so the tests measure what ships.
     fn builtin() -> PlaceholderFilter {

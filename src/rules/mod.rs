@@ -1,150 +1,41 @@
 //! Rules are data: the TOML schema (`rules/README.md`), its validation and
 //! compilation into matchers.
 //!
-//! Built-in rules are the `rules/**/*.toml` files embedded by `build.rs`. The
-//! same schema serves custom rules in `.katscan.toml`, so every check a rule
-//! author can get wrong is a typed [`RuleError`], never a panic.
+//! Built-in rules are the `rules/**/*.toml` files, parsed by `build.rs`
+//! into static tables ([`builtin`]). The same schema ([`spec`]) serves
+//! custom rules in `.katscan.toml`, so every check a rule author can get
+//! wrong is a typed [`RuleError`], never a panic.
 
+mod builtin;
 mod detector;
 mod filter;
+mod spec;
 
 use std::collections::HashSet;
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 
 use crate::output::neutralise;
 
-pub use detector::{Condition, ConditionSpec, Detector, DetectorSpec, Scope};
-pub use filter::{FilterSpec, PlaceholderFilter};
+pub use detector::{Condition, Detector};
+pub use filter::PlaceholderFilter;
+use spec::DetectorFile;
+pub use spec::{
+    ConditionSpec, DetectorSpec, Example, FilterSpec, Level, Precision, RuleSpec, Scope,
+};
 
-/// The TOML sources compiled into the binary: `(file name, contents)`.
+/// The text of the built-in rule files, `(file name, contents)`: the test
+/// suite holds the tables `build.rs` made from them to the full validation.
+#[cfg(test)]
 const BUILTIN_SOURCES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// How serious a finding is. Ordered: `Note < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Note => "note",
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Level {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "note" => Ok(Level::Note),
-            "warning" => Ok(Level::Warning),
-            "error" => Ok(Level::Error),
-            other => Err(format!(
-                "unknown level `{other}` (expected note, warning or error)"
-            )),
-        }
-    }
-}
-
-/// How often a rule's findings are real, as SARIF consumers expect it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Precision {
-    Low,
-    Medium,
-    High,
-    VeryHigh,
-}
-
-impl Precision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Precision::Low => "low",
-            Precision::Medium => "medium",
-            Precision::High => "high",
-            Precision::VeryHigh => "very-high",
-        }
-    }
-}
-
-/// One example in a rule file: either bare text, or text with the path it
-/// is scanned under (for rules scoped to some paths).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Example {
-    Text(String),
-    InFile { path: String, text: String },
-}
-
-impl Example {
-    /// The path an example is scanned under when it names none.
-    pub const DEFAULT_PATH: &'static str = "example.txt";
-
-    pub fn path(&self) -> &str {
-        match self {
-            Example::Text(_) => Self::DEFAULT_PATH,
-            Example::InFile { path, .. } => path,
-        }
-    }
-
-    pub fn text(&self) -> &str {
-        match self {
-            Example::Text(text) | Example::InFile { text, .. } => text,
-        }
-    }
-}
-
-/// A rule definition file (`rules/<id>-<name>.toml`): the public rule and,
-/// usually, its detectors. See `rules/README.md` for each field.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleSpec {
-    pub id: String,
-    pub name: String,
-    pub level: Level,
-    pub summary: String,
-    pub help: String,
-    pub description: String,
-    /// Rules whose findings this rule's findings replace where they overlap.
-    #[serde(default)]
-    pub replaces: Vec<String>,
-    /// Words (any case) a file must contain for this rule's detectors to
-    /// run at all: a cheap first filter for rules with many detectors.
-    #[serde(default)]
-    pub gate: Vec<String>,
-    #[serde(default)]
-    pub cwe: Vec<String>,
-    pub security_severity: Option<f64>,
-    pub precision: Precision,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default, rename = "detector")]
-    pub detectors: Vec<DetectorSpec>,
-}
-
-/// A detector collection file (`rules/detectors/<ecosystem>.toml`): only
-/// detectors, each naming the rule it reports.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DetectorFile {
-    #[serde(rename = "detector")]
-    detectors: Vec<DetectorSpec>,
+/// Which checks a rule set's patterns and globs still need at load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checks {
+    /// Everything, now (custom rules, rule text given at run time).
+    Full,
+    /// Built-in rules: `build.rs` checked the pattern syntax, and the test
+    /// suite compiles every pattern and glob; globs are compiled when a
+    /// file first asks for them.
+    Builtin,
 }
 
 /// Everything that can be wrong with a rule or a set of rules. `id` names
@@ -292,7 +183,21 @@ pub struct RuleSet {
 impl RuleSet {
     /// The rules shipped in the binary.
     pub fn builtin() -> Result<RuleSet, RuleError> {
-        Self::from_sources(BUILTIN_SOURCES.iter().copied())
+        let mut rules = Vec::new();
+        let mut detector_specs = Vec::new();
+        for file in builtin::FILES {
+            let enclosing = match &file.rule {
+                Some(rule) => {
+                    rules.push(Rule::from_spec(&rule.to_spec(), file.name)?);
+                    Some(rule.id())
+                }
+                None => None,
+            };
+            for detector in file.detectors {
+                detector_specs.push((file.name, enclosing.map(String::from), detector.to_spec()));
+            }
+        }
+        Self::new(rules, detector_specs, Checks::Builtin)
     }
 
     /// Parses and compiles rule and detector files given as `(name, TOML
@@ -322,12 +227,13 @@ impl RuleSet {
                 }
             }
         }
-        Self::new(rules, detector_specs)
+        Self::new(rules, detector_specs, Checks::Full)
     }
 
     fn new(
         mut rules: Vec<Rule>,
         detector_specs: Vec<(&str, Option<String>, DetectorSpec)>,
+        checks: Checks,
     ) -> Result<RuleSet, RuleError> {
         let mut ids = HashSet::new();
         let mut names = HashSet::new();
@@ -379,6 +285,7 @@ impl RuleSet {
                 rule_index,
                 &rules[rule_index],
                 source_name,
+                checks,
             )?);
         }
         if let Some(rule) = rules
@@ -521,8 +428,8 @@ impl RuleSet {
                     other: other.clone(),
                 }));
             }
-            let detector =
-                Detector::compile(detector, 0, &rule, source_name).map_err(in_detector)?;
+            let detector = Detector::compile(detector, 0, &rule, source_name, Checks::Full)
+                .map_err(in_detector)?;
             if let Some(message) = detector.compile_error() {
                 return Err(in_detector(RuleError::BadPattern {
                     id: rule.id.clone(),
@@ -667,6 +574,63 @@ fn is_kebab_case(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Everything a rule set holds, as text: rules, and each detector's
+    /// data and compiled path scope.
+    fn contents(rules: &RuleSet) -> Vec<String> {
+        let mut out: Vec<String> = rules.rules().iter().map(|r| format!("{r:?}")).collect();
+        for detector in rules.detectors() {
+            out.push(format!(
+                "{} {:?} {:?} {} {:?} {:?} {} {:?} {:?} {} {} {} {:?} {:?} {:?}",
+                rules.rule_of(detector).id,
+                detector.framework,
+                detector.keywords,
+                detector.keywords_ignore_case,
+                detector.paths,
+                detector.scope,
+                detector.pattern,
+                detector
+                    .requires
+                    .iter()
+                    .map(|c| (&c.pattern, c.within_lines))
+                    .collect::<Vec<_>>(),
+                detector
+                    .unless
+                    .iter()
+                    .map(|c| (&c.pattern, c.within_lines))
+                    .collect::<Vec<_>>(),
+                detector.skip_comments,
+                detector.message,
+                detector.help,
+                detector.examples,
+                detector.negative_examples,
+                detector.filter,
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn builtin_tables_are_the_rule_files() {
+        // The tables build.rs generates hold exactly what the rule files
+        // say, and the files pass every check a custom rule gets: pattern
+        // syntax, globs and all (the example check compiles every pattern).
+        let from_files = RuleSet::from_sources(BUILTIN_SOURCES.iter().copied()).unwrap();
+        let builtin = RuleSet::builtin().unwrap();
+        assert_eq!(contents(&builtin), contents(&from_files));
+        assert!(builtin.detectors().len() > 100);
+        // Lazily compiled built-in globs scope exactly as the checked ones.
+        for (lazy, checked) in builtin.detectors().iter().zip(from_files.detectors()) {
+            for path in [
+                "src/app.js",
+                "nginx/site.conf",
+                "main.go",
+                "a/b/settings.py",
+            ] {
+                assert_eq!(lazy.applies_to(path), checked.applies_to(path), "{path}");
+            }
+        }
+    }
 
     #[test]
     fn rule_ids_have_letters_then_three_digits() {
