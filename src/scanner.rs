@@ -13,12 +13,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::client::{self, Classifier, Region, Verdict};
-use crate::comments::{self, CommentLexer};
+use crate::comments::{self, CommentLexer, CommentSyntax};
 use crate::finding::{Finding, Suppression, fingerprint};
 use crate::location::LineIndex;
 use crate::prefilter::Prefilter;
 use crate::redact;
-use crate::rules::{Condition, Detector, Rule, RuleSet, Scope};
+use crate::rules::{Condition, ConditionScope, Detector, Rule, RuleSet, Scope};
 use crate::snippet::{self, Masks};
 use crate::suppress::Directives;
 
@@ -147,7 +147,8 @@ impl<'r> Scanner<'r> {
         matches.sort_by_key(|m| (m.span.start, m.span.end));
         drop_commented(path, source, &mut matches);
         let index = LineIndex::new(source);
-        let mut conditions = ConditionCheck::new(source, &index);
+        let syntax = comments::syntax_for(path).unwrap_or(comments::PLAIN);
+        let mut conditions = ConditionCheck::new(source, &index, syntax);
         matches.retain(|m| conditions.passes(m));
         drop_replaced(&mut matches);
         if matches.is_empty() {
@@ -350,14 +351,17 @@ const WINDOW_BYTES_PER_LINE: usize = 1024;
 struct ConditionCheck<'s, 'i, 'r> {
     source: &'s [u8],
     index: &'i LineIndex<'s>,
+    /// Comment and string syntax, for `scope = "block"` conditions.
+    syntax: CommentSyntax,
     whole_file: HashMap<&'r str, bool>,
 }
 
 impl<'s, 'i, 'r> ConditionCheck<'s, 'i, 'r> {
-    fn new(source: &'s [u8], index: &'i LineIndex<'s>) -> Self {
+    fn new(source: &'s [u8], index: &'i LineIndex<'s>, syntax: CommentSyntax) -> Self {
         ConditionCheck {
             source,
             index,
+            syntax,
             whole_file: HashMap::new(),
         }
     }
@@ -391,13 +395,81 @@ impl<'s, 'i, 'r> ConditionCheck<'s, 'i, 'r> {
                     .line_bounds(last)
                     .1
                     .min(span.end.saturating_add(reach));
-                let window = &self.source[start..end.max(start)];
-                condition
-                    .regex()
-                    .is_some_and(|regex| regex.is_match(window))
+                let end = end.max(start);
+                let Some(regex) = condition.regex() else {
+                    return false;
+                };
+                match condition.scope {
+                    ConditionScope::Window => regex.is_match(&self.source[start..end]),
+                    ConditionScope::Block => self.in_enclosing_block(regex, start..end, span),
+                }
             }
         }
     }
+
+    /// Whether `regex` matches in `window` with both ends of the match in
+    /// blocks that enclose `span`. Every match start is tried (a rejected
+    /// match in a sibling block may overlap an accepted one); windows are a
+    /// few KiB, so this stays cheap.
+    fn in_enclosing_block(
+        &self,
+        regex: &regex::bytes::Regex,
+        window: Range<usize>,
+        span: &Range<usize>,
+    ) -> bool {
+        let braces = CommentLexer::code_braces(self.source, self.syntax, window.clone());
+        let text = &self.source[window.clone()];
+        let mut at = 0;
+        while let Some(found) = regex.find_at(text, at) {
+            let (first, last) = (
+                window.start + found.start(),
+                window.start + found.end().saturating_sub(1).max(found.start()),
+            );
+            if encloses(&braces, first, span) && encloses(&braces, last, span) {
+                return true;
+            }
+            at = found.start() + 1;
+            if at > text.len() {
+                break;
+            }
+        }
+        false
+    }
+}
+
+/// Whether the innermost `{…}` block around `at` (or the header before its
+/// `{`) also holds `span`: walking from `at` towards the span, the brace
+/// depth never leaves the block `at` is in. `braces` are sorted offsets
+/// (true: `{`).
+fn encloses(braces: &[(usize, bool)], at: usize, span: &Range<usize>) -> bool {
+    if span.contains(&at) {
+        return true;
+    }
+    let mut depth = 0i64;
+    if at < span.start {
+        let from = braces.partition_point(|&(offset, _)| offset < at);
+        for &(offset, open) in &braces[from..] {
+            if offset >= span.start {
+                break;
+            }
+            depth += if open { 1 } else { -1 };
+            if depth < 0 {
+                return false;
+            }
+        }
+    } else {
+        let to = braces.partition_point(|&(offset, _)| offset < at);
+        for &(offset, open) in braces[..to].iter().rev() {
+            if offset < span.end {
+                break;
+            }
+            depth += if open { -1 } else { 1 };
+            if depth < 0 {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Where a rule that `replaces` others matched, their overlapping matches

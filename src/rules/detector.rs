@@ -72,6 +72,22 @@ pub struct ConditionSpec {
     /// Lines before the match's first line and after its last line to look
     /// in; absent: the whole file.
     pub within_lines: Option<usize>,
+    #[serde(default)]
+    pub scope: ConditionScope,
+}
+
+/// Which part of the line window a condition may be found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConditionScope {
+    /// Anywhere in the window.
+    #[default]
+    Window,
+    /// Only in the `{…}` blocks that enclose the match (their headers
+    /// included: `if allowed(origin) {`), never in a block the match is not
+    /// in: a guard in the next handler, or credentials sent by another
+    /// branch, do not count. Needs `within_lines`.
+    Block,
 }
 
 /// A validated [`ConditionSpec`].
@@ -80,6 +96,7 @@ pub struct Condition {
     pub pattern: String,
     regex: OnceLock<Result<Regex, String>>,
     pub within_lines: Option<usize>,
+    pub scope: ConditionScope,
 }
 
 impl Condition {
@@ -240,10 +257,18 @@ impl Detector {
                 .into_iter()
                 .map(|c| {
                     validate_regex(&c.pattern, &subject)?;
+                    if c.scope == ConditionScope::Block && c.within_lines.is_none() {
+                        return Err(RuleError::Inconsistent {
+                            id: subject.clone(),
+                            message: "a condition with `scope = \"block\"` needs `within_lines`"
+                                .into(),
+                        });
+                    }
                     Ok(Condition {
                         pattern: c.pattern,
                         regex: OnceLock::new(),
                         within_lines: c.within_lines,
+                        scope: c.scope,
                     })
                 })
                 .collect()

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::neutralise;
 
-pub use detector::{Condition, ConditionSpec, Detector, DetectorSpec, Scope};
+pub use detector::{Condition, ConditionScope, ConditionSpec, Detector, DetectorSpec, Scope};
 pub use filter::{FilterSpec, PlaceholderFilter};
 
 /// The TOML sources compiled into the binary: `(file name, contents)`.
