@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::neutralise;
 
+pub(crate) use detector::compile_condition;
 pub use detector::{Condition, ConditionScope, ConditionSpec, Detector, DetectorSpec, Scope};
 pub use filter::{FilterSpec, PlaceholderFilter};
 
