@@ -167,7 +167,11 @@ def construct_end(lines: list[str], start: int, limit: int = 60) -> int:
                 depth -= 1
         if line.strip().startswith("@") and depth <= 0:
             continue
-        if depth <= 0 and (opened or line.rstrip().endswith((";", ","))):
+        # A statement ends with `;`, `,` or a closing brace; a method
+        # signature (`void f(…)`, `throws …`) goes on to its body.
+        if depth <= 0 and line.rstrip().endswith((";", ",", "}")):
+            return index
+        if depth <= 0 and opened and not line.rstrip().endswith(")"):
             return index
     return start
 
