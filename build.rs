@@ -31,7 +31,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use spec::{ConditionSpec, DetectorFile, DetectorSpec, Example, FilterSpec, RuleSpec, Scope};
+use spec::{
+    ConditionScope, ConditionSpec, DetectorFile, DetectorSpec, Example, FilterSpec, RuleSpec, Scope,
+};
 
 fn main() {
     let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
@@ -116,11 +118,14 @@ fn write_rule_data(rules_dir: &Path, files: &[PathBuf], out: &Path) {
 fn check_patterns(source_name: &str, detector: &DetectorSpec) {
     let conditions = detector.requires.iter().chain(&detector.unless);
     for pattern in std::iter::once(&detector.pattern).chain(conditions.map(|c| &c.pattern)) {
+        // A condition's `{finding}` stands for the reported text, escaped
+        // (`src/rules/detector.rs`): any literal checks the rest.
+        let pattern = pattern.replace("{finding}", "x");
         let parsed = regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
             .build()
-            .parse(pattern);
+            .parse(&pattern);
         if let Err(error) = parsed {
             panic!("rules/{source_name}: invalid pattern: {error}");
         }
@@ -195,8 +200,13 @@ fn emit_conditions(out: &mut String, field: &str, conditions: &[ConditionSpec]) 
     for condition in conditions {
         write!(
             out,
-            "BuiltinCondition {{ pattern: {:?}, within_lines: {:?} }}, ",
-            condition.pattern, condition.within_lines
+            "BuiltinCondition {{ pattern: {:?}, within_lines: {:?}, scope: {} }}, ",
+            condition.pattern,
+            condition.within_lines,
+            match condition.scope {
+                ConditionScope::Window => "ConditionScope::Window",
+                ConditionScope::Block => "ConditionScope::Block",
+            }
         )
         .unwrap();
     }

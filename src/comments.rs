@@ -63,6 +63,14 @@ const SQL: CommentSyntax = CommentSyntax {
     line_needs_space_before: false,
 };
 
+/// For files of unknown type (JSON, plain text): strings, no comments.
+pub const PLAIN: CommentSyntax = CommentSyntax {
+    line: &[],
+    block: None,
+    quotes: b"\"'",
+    line_needs_space_before: false,
+};
+
 /// The comment syntax of a file, from its name; `None` when unknown (JSON,
 /// plain text): then nothing counts as a comment.
 pub fn syntax_for(path: &str) -> Option<CommentSyntax> {
@@ -201,6 +209,35 @@ impl<'a> CommentLexer<'a> {
         self.at = (self.at + advance).min(self.source.len());
     }
 
+    /// Offsets of the `{` and `}` that are code (not in a string or
+    /// comment) in `range`, each with `true` for an opening brace, lexing
+    /// from `range.start` as if it were code (callers start at a line).
+    pub fn code_braces(
+        source: &'a [u8],
+        syntax: CommentSyntax,
+        range: std::ops::Range<usize>,
+    ) -> Vec<(usize, bool)> {
+        let end = range.end.min(source.len());
+        let mut lexer = CommentLexer {
+            source,
+            syntax,
+            at: range.start.min(end),
+            state: State::Code,
+        };
+        let mut braces = Vec::new();
+        while lexer.at < end {
+            if lexer.state == State::Code {
+                match source[lexer.at] {
+                    b'{' => braces.push((lexer.at, true)),
+                    b'}' => braces.push((lexer.at, false)),
+                    _ => {}
+                }
+            }
+            lexer.step();
+        }
+        braces
+    }
+
     fn starts_line_comment(&self, rest: &[u8]) -> bool {
         let token = self
             .syntax
@@ -311,6 +348,24 @@ mod tests {
         assert_eq!(syntax_for("templates/nginx.conf.j2"), Some(HASH));
         assert_eq!(syntax_for("src/app.js.tmpl"), Some(C_LIKE));
         assert_eq!(syntax_for("cloudformation.yaml.template"), Some(HASH));
+    }
+
+    #[test]
+    fn code_braces_skip_strings_and_comments() {
+        let source = "f() { s = \"{\"; // }\n if x { y } /* { */ }";
+        let braces: Vec<(usize, bool)> = CommentLexer::code_braces(
+            source.as_bytes(),
+            syntax_for("a.go").unwrap(),
+            0..source.len(),
+        );
+        let chars: String = braces
+            .iter()
+            .map(|&(at, open)| {
+                assert_eq!(source.as_bytes()[at], if open { b'{' } else { b'}' });
+                if open { '{' } else { '}' }
+            })
+            .collect();
+        assert_eq!(chars, "{{}}");
     }
 
     #[test]

@@ -8,19 +8,21 @@
 //! every caller that has the file's bytes gets them.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::client::{self, Classifier, Region, Verdict};
-use crate::comments::{self, CommentLexer};
+use crate::comments::{self, CommentLexer, CommentSyntax};
 use crate::finding::{Finding, Suppression, fingerprint};
 use crate::location::LineIndex;
 use crate::prefilter::Prefilter;
 use crate::redact;
-use crate::rules::{Condition, Detector, Rule, RuleSet, Scope};
+use crate::rules::{Condition, ConditionScope, Detector, Rule, RuleSet, Scope, compile_condition};
 use crate::snippet::{self, Masks};
 use crate::suppress::Directives;
+use regex::bytes::Regex;
 
 /// Scans buffers with one compiled rule set. Shared by all scan threads.
 #[derive(Debug)]
@@ -147,7 +149,8 @@ impl<'r> Scanner<'r> {
         matches.sort_by_key(|m| (m.span.start, m.span.end));
         drop_commented(path, source, &mut matches);
         let index = LineIndex::new(source);
-        let mut conditions = ConditionCheck::new(source, &index);
+        let syntax = comments::syntax_for(path).unwrap_or(comments::PLAIN);
+        let mut conditions = ConditionCheck::new(source, &index, syntax);
         matches.retain(|m| conditions.passes(m));
         drop_replaced(&mut matches);
         if matches.is_empty() {
@@ -350,15 +353,25 @@ const WINDOW_BYTES_PER_LINE: usize = 1024;
 struct ConditionCheck<'s, 'i, 'r> {
     source: &'s [u8],
     index: &'i LineIndex<'s>,
-    whole_file: HashMap<&'r str, bool>,
+    /// Comment and string syntax, for `scope = "block"` conditions.
+    syntax: CommentSyntax,
+    /// Answers of whole-file conditions, by pattern (after `{finding}` is
+    /// replaced).
+    whole_file: HashMap<String, bool>,
+    /// Compiled `{finding}` patterns, by the pattern with the text put in.
+    per_finding: HashMap<String, Option<Regex>>,
+    rules: PhantomData<&'r Condition>,
 }
 
 impl<'s, 'i, 'r> ConditionCheck<'s, 'i, 'r> {
-    fn new(source: &'s [u8], index: &'i LineIndex<'s>) -> Self {
+    fn new(source: &'s [u8], index: &'i LineIndex<'s>, syntax: CommentSyntax) -> Self {
         ConditionCheck {
             source,
             index,
+            syntax,
             whole_file: HashMap::new(),
+            per_finding: HashMap::new(),
+            rules: PhantomData,
         }
     }
 
@@ -370,11 +383,30 @@ impl<'s, 'i, 'r> ConditionCheck<'s, 'i, 'r> {
     }
 
     fn holds(&mut self, condition: &'r Condition, span: &Range<usize>) -> bool {
+        // A pattern naming `{finding}` asks about this match's own text (the
+        // variable or constant it reported): compiled once per distinct text.
+        let substituted = condition
+            .uses_finding()
+            .then(|| condition.pattern_for(&self.source[span.clone()]));
+        let regex = match &substituted {
+            None => condition.regex().cloned(),
+            Some(pattern) => self
+                .per_finding
+                .entry(pattern.clone())
+                .or_insert_with(|| compile_condition(pattern))
+                .clone(),
+        };
+        let Some(regex) = regex else {
+            return false;
+        };
         match condition.within_lines {
-            None => *self
-                .whole_file
-                .entry(condition.pattern.as_str())
-                .or_insert_with(|| condition.regex().is_some_and(|r| r.is_match(self.source))),
+            None => {
+                let key = substituted.unwrap_or_else(|| condition.pattern.clone());
+                *self
+                    .whole_file
+                    .entry(key)
+                    .or_insert_with(|| regex.is_match(self.source))
+            }
             Some(lines) => {
                 let index = self.index;
                 let first = index.line_of(span.start).saturating_sub(lines);
@@ -391,13 +423,73 @@ impl<'s, 'i, 'r> ConditionCheck<'s, 'i, 'r> {
                     .line_bounds(last)
                     .1
                     .min(span.end.saturating_add(reach));
-                let window = &self.source[start..end.max(start)];
-                condition
-                    .regex()
-                    .is_some_and(|regex| regex.is_match(window))
+                let end = end.max(start);
+                match condition.scope {
+                    ConditionScope::Window => regex.is_match(&self.source[start..end]),
+                    ConditionScope::Block => self.in_enclosing_block(&regex, start..end, span),
+                }
             }
         }
     }
+
+    /// Whether `regex` matches in `window` with both ends of the match in
+    /// blocks that enclose `span`. Every match start is tried (a rejected
+    /// match in a sibling block may overlap an accepted one); windows are a
+    /// few KiB, so this stays cheap.
+    fn in_enclosing_block(&self, regex: &Regex, window: Range<usize>, span: &Range<usize>) -> bool {
+        let braces = CommentLexer::code_braces(self.source, self.syntax, window.clone());
+        let text = &self.source[window.clone()];
+        let mut at = 0;
+        while let Some(found) = regex.find_at(text, at) {
+            let (first, last) = (
+                window.start + found.start(),
+                window.start + found.end().saturating_sub(1).max(found.start()),
+            );
+            if encloses(&braces, first, span) && encloses(&braces, last, span) {
+                return true;
+            }
+            at = found.start() + 1;
+            if at > text.len() {
+                break;
+            }
+        }
+        false
+    }
+}
+
+/// Whether the innermost `{…}` block around `at` (or the header before its
+/// `{`) also holds `span`: walking from `at` towards the span, the brace
+/// depth never leaves the block `at` is in. `braces` are sorted offsets
+/// (true: `{`).
+fn encloses(braces: &[(usize, bool)], at: usize, span: &Range<usize>) -> bool {
+    if span.contains(&at) {
+        return true;
+    }
+    let mut depth = 0i64;
+    if at < span.start {
+        let from = braces.partition_point(|&(offset, _)| offset < at);
+        for &(offset, open) in &braces[from..] {
+            if offset >= span.start {
+                break;
+            }
+            depth += if open { 1 } else { -1 };
+            if depth < 0 {
+                return false;
+            }
+        }
+    } else {
+        let to = braces.partition_point(|&(offset, _)| offset < at);
+        for &(offset, open) in braces[..to].iter().rev() {
+            if offset < span.end {
+                break;
+            }
+            depth += if open { -1 } else { 1 };
+            if depth < 0 {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Where a rule that `replaces` others matched, their overlapping matches
@@ -552,6 +644,26 @@ mod tests {
         assert!(block.matched.contains(KEY_ID), "{}", block.matched);
         assert!(!block.matched.contains(SECRET), "{}", block.matched);
         assert!(!block.snippet.text.contains(SECRET));
+    }
+
+    #[test]
+    fn a_condition_can_ask_about_the_reported_text_itself() {
+        // `{finding}` in a condition is the match's own text, escaped: the
+        // variable passed to `set(…)` must be the one assigned "null".
+        let demo = "id = \"DEMO001\"\nname = \"demo\"\nlevel = \"warning\"\nsummary = \"s\"\n\
+                    help = \"h\"\ndescription = \"d\"\nprecision = \"low\"\n[[detector]]\n\
+                    message = \"set to {finding}\"\nkeywords = [\"set(\"]\n\
+                    pattern = 'set\\((?P<finding>[^)\\n]+)\\)'\n\
+                    requires = [{ pattern = '(?m)^{finding} = \"null\"' }]\n";
+        let rules = RuleSet::from_sources([("demo.toml", demo)]).unwrap();
+        let source = "a = \"null\"\naXb = \"null\"\n\u{e9} = \"null\"\n\
+                      set(a)\nset(b)\nset(a.b)\nset(\u{e9})\n";
+        let lines: Vec<usize> = Scanner::new(&rules, true)
+            .scan("app.txt", source.as_bytes())
+            .into_iter()
+            .map(|f| f.start.line)
+            .collect();
+        assert_eq!(lines, [4, 7]);
     }
 
     #[test]

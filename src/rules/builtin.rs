@@ -7,7 +7,10 @@
 //! `tests::builtin_tables_are_the_rule_files` holds the tables to the
 //! files through the full validation.
 
-use super::{ConditionSpec, DetectorSpec, Example, FilterSpec, Level, Precision, RuleSpec, Scope};
+use super::{
+    ConditionScope, ConditionSpec, DetectorSpec, Example, FilterSpec, Level, Precision, RuleSpec,
+    Scope,
+};
 
 /// One `rules/**/*.toml` file: a rule file (`rule` set, its detectors
 /// report it unless they name another) or a detector collection.
@@ -54,6 +57,7 @@ pub(super) struct BuiltinDetector {
 struct BuiltinCondition {
     pattern: &'static str,
     within_lines: Option<usize>,
+    scope: ConditionScope,
 }
 
 struct BuiltinExample {
@@ -104,6 +108,7 @@ impl BuiltinDetector {
                 .map(|c| ConditionSpec {
                     pattern: c.pattern.into(),
                     within_lines: c.within_lines,
+                    scope: c.scope,
                 })
                 .collect()
         };

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::filter::PlaceholderFilter;
-use super::spec::{ConditionSpec, DetectorSpec, Example, FilterSpec, Scope};
+use super::spec::{ConditionScope, ConditionSpec, DetectorSpec, Example, FilterSpec, Scope};
 use super::{Checks, MIN_KEYWORD_LEN, Rule, RuleError, reflow};
 
 /// A validated [`ConditionSpec`].
@@ -20,14 +20,40 @@ pub struct Condition {
     pub pattern: String,
     regex: OnceLock<Result<Regex, String>>,
     pub within_lines: Option<usize>,
+    pub scope: ConditionScope,
 }
 
+/// What a condition pattern writes for the reported text of the match.
+const FINDING: &str = "{finding}";
+
 impl Condition {
+    /// Whether the pattern names the match's reported text (`{finding}`):
+    /// `\b{finding}\s*:?=\s*r\.Header\.Get` asks whether the variable the
+    /// header is set from was read from the request.
+    pub(crate) fn uses_finding(&self) -> bool {
+        self.pattern.contains(FINDING)
+    }
+
+    /// The pattern with `{finding}` replaced by `finding`, escaped (bytes
+    /// outside ASCII as `\xNN`, which match that byte: patterns are
+    /// compiled with Unicode off).
+    pub(crate) fn pattern_for(&self, finding: &[u8]) -> String {
+        let mut literal = String::new();
+        for &byte in finding {
+            if byte.is_ascii() {
+                literal.push_str(&regex::escape(&char::from(byte).to_string()));
+            } else {
+                literal.push_str(&format!("\\x{byte:02X}"));
+            }
+        }
+        self.pattern.replace(FINDING, &literal)
+    }
+
     /// The compiled pattern, compiled on first use; `None` only if it
     /// exceeds the size limit (the rules test compiles every built-in one).
     pub(crate) fn regex(&self) -> Option<&Regex> {
         self.regex
-            .get_or_init(|| compile_regex(&self.pattern))
+            .get_or_init(|| compile_regex(&self.pattern.replace(FINDING, "x")))
             .as_ref()
             .ok()
     }
@@ -91,6 +117,12 @@ fn compile_regex(pattern: &str) -> Result<Regex, String> {
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// Compiles a condition pattern built at scan time (`{finding}` put in);
+/// `None` if it does not compile.
+pub(crate) fn compile_condition(pattern: &str) -> Option<Regex> {
+    compile_regex(pattern).ok()
 }
 
 /// Checks a pattern's syntax without compiling it (compiling waits for the
@@ -186,12 +218,20 @@ impl Detector {
                 .into_iter()
                 .map(|c| {
                     if checks == Checks::Full {
-                        validate_regex(&c.pattern, &subject)?;
+                        validate_regex(&c.pattern.replace(FINDING, "x"), &subject)?;
+                    }
+                    if c.scope == ConditionScope::Block && c.within_lines.is_none() {
+                        return Err(RuleError::Inconsistent {
+                            id: subject.clone(),
+                            message: "a condition with `scope = \"block\"` needs `within_lines`"
+                                .into(),
+                        });
                     }
                     Ok(Condition {
                         pattern: c.pattern,
                         regex: OnceLock::new(),
                         within_lines: c.within_lines,
+                        scope: c.scope,
                     })
                 })
                 .collect()

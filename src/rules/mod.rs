@@ -15,11 +15,13 @@ use std::collections::HashSet;
 
 use crate::output::neutralise;
 
+pub(crate) use detector::compile_condition;
 pub use detector::{Condition, Detector};
 pub use filter::PlaceholderFilter;
 use spec::DetectorFile;
 pub use spec::{
-    ConditionSpec, DetectorSpec, Example, FilterSpec, Level, Precision, RuleSpec, Scope,
+    ConditionScope, ConditionSpec, DetectorSpec, Example, FilterSpec, Level, Precision, RuleSpec,
+    Scope,
 };
 
 /// The text of the built-in rule files, `(file name, contents)`: the test

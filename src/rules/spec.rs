@@ -192,6 +192,22 @@ pub struct ConditionSpec {
     /// Lines before the match's first line and after its last line to look
     /// in; absent: the whole file.
     pub within_lines: Option<usize>,
+    #[serde(default)]
+    pub scope: ConditionScope,
+}
+
+/// Which part of the line window a condition may be found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConditionScope {
+    /// Anywhere in the window.
+    #[default]
+    Window,
+    /// Only in the `{…}` blocks that enclose the match (their headers
+    /// included: `if allowed(origin) {`), never in a block the match is not
+    /// in: a guard in the next handler, or credentials sent by another
+    /// branch, do not count. Needs `within_lines`.
+    Block,
 }
 
 /// The `[filter]` table of a rule file.

@@ -33,6 +33,14 @@ fn express_cors_package_raw_headers_and_socket_io() {
             // `process.env.REPORTS_ORIGIN || '*'`.
             ("src/cors-options.js", 38, "CORS001"),
             ("src/realtime/socket.js", 19, "CORS001"),
+            // The origin taken from the query string (through a variable)
+            // and from the body; a bare `null`; an unescaped dot in a CORS
+            // origin constant. The allowlisted route and the log line are
+            // clean.
+            ("src/routes/embed.js", 10, "CORS002"),
+            ("src/routes/embed.js", 15, "CORS004"),
+            ("src/routes/embed.js", 20, "CORS002"),
+            ("src/routes/embed.js", 35, "CORS005"),
             ("src/routes/legacy.js", 22, "CORS001"),
             // `req.headers.origin` plus Access-Control-Allow-Credentials.
             ("src/routes/legacy.js", 28, "CORS003"),

@@ -38,6 +38,8 @@ fn django_cors_headers_settings() {
     assert_eq!(
         found,
         expected(&[
+            // A variable before the "null" entry.
+            ("mysite/settings/desktop.py", 5, "CORS004"),
             // CORS_ALLOW_ALL_ORIGINS with CORS_ALLOW_CREDENTIALS in the same file.
             ("mysite/settings/local.py", 4, "CORS003"),
             ("mysite/settings/production.py", 7, "CORS004"),
@@ -189,6 +191,10 @@ fn laravel_config_and_raw_php_headers() {
             // preg_match without anchors; the echo it guards is not CORS002.
             ("public/partner.php", 5, "CORS005"),
             ("public/widget.php", 3, "CORS002"),
+            // Symfony `new Response(…, ['Access-Control-Allow-Origin' => '*'])`
+            // and `Header(…)` in another case; the partner origin is fine.
+            ("src/Controller/FeedController.php", 11, "CORS001"),
+            ("src/Controller/FeedController.php", 16, "CORS001"),
         ])
     );
     assert_eq!(code, 1);

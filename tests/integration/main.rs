@@ -15,6 +15,7 @@ mod cors_go_rust;
 mod cors_infra;
 mod cors_javascript;
 mod cors_python_jvm;
+mod cors_scope;
 mod fixtures;
 mod formats;
 mod hook;

@@ -169,6 +169,25 @@ fn broken_rules_are_typed_errors() {
         "{unknown_field}"
     );
 
+    // A block-scoped condition needs a line window to bound its blocks.
+    let unbounded_block = load(
+        rule_file("DEMO001", r"TOKEN_[a-z]+", r#""TOKEN_""#, r#""x""#)
+            + "requires = [{ pattern = 'allowed', scope = \"block\" }]\n",
+    );
+    assert!(
+        matches!(unbounded_block, RuleError::Inconsistent { .. }),
+        "{unbounded_block}"
+    );
+    // `{finding}` is checked with the text put in, not as a repetition.
+    let bad_finding_pattern = load(
+        rule_file("DEMO001", r"TOKEN_[a-z]+", r#""TOKEN_""#, r#""x""#)
+            + "requires = [{ pattern = '\\b{finding}\\s*=\\s*[', within_lines = 2 }]\n",
+    );
+    assert!(
+        matches!(bad_finding_pattern, RuleError::BadPattern { .. }),
+        "{bad_finding_pattern}"
+    );
+
     let text = rule_file("DEMO001", r"TOKEN_[a-z]+", r#""TOKEN_""#, r#""x""#);
     let duplicate =
         RuleSet::from_sources([("a.toml", text.as_str()), ("b.toml", text.as_str())]).unwrap_err();
