@@ -34,6 +34,7 @@ pub mod client;
 pub mod comments;
 pub mod config;
 pub mod decode;
+pub mod encoded;
 pub mod examples;
 pub mod exclude;
 pub mod finding;

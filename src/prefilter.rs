@@ -36,6 +36,8 @@ use crate::rules::RuleSet;
 pub struct Candidates {
     hit: Vec<bool>,
     remaining: usize,
+    /// A literal that announces an encoded key occurred ([`crate::encoded`]).
+    encoded: bool,
 }
 
 impl Candidates {
@@ -43,6 +45,7 @@ impl Candidates {
         Candidates {
             hit: vec![false; detector_count],
             remaining: detector_count,
+            encoded: false,
         }
     }
 
@@ -67,8 +70,15 @@ impl Candidates {
         self.hit[detector]
     }
 
+    /// No detector's keyword occurred.
     pub fn is_empty(&self) -> bool {
         self.remaining == self.hit.len()
+    }
+
+    /// Whether a key may hide behind an encoding here: the file holds one
+    /// of [`crate::encoded::trigger_literals`].
+    pub fn may_hold_encoded_keys(&self) -> bool {
+        self.encoded
     }
 }
 
@@ -83,6 +93,9 @@ pub struct Prefilter {
     /// Rules with a `gate` (the CORS family): their many keywords are only
     /// searched in files where the first pass saw a gate word.
     gated: Vec<Gate>,
+    /// Whether the first pass also looks for encoded keys' triggers, which
+    /// mark the pseudo-detector after the gates'.
+    encoded_triggers: bool,
 }
 
 /// Keyword spellings, each with the detectors that own it.
@@ -314,16 +327,32 @@ impl Prefilter {
                 near_gate_word: LazyAutomaton::new(near),
             });
         }
+        // Only a rule set with a key detector has keys to decode.
+        let encoded_triggers = rules.detectors().iter().any(|detector| {
+            detector
+                .keywords
+                .iter()
+                .any(|keyword| keyword.as_bytes().starts_with(crate::redact::KEY_PREFIX))
+        });
+        if encoded_triggers {
+            let pseudo = detector_count + gates.len();
+            for trigger in crate::encoded::trigger_literals() {
+                first.add(trigger, pseudo);
+            }
+        }
         Prefilter {
             detector_count,
             first: LazyAutomaton::new(first.keywords),
             gated: gates,
+            encoded_triggers,
         }
     }
 
     /// The detectors whose keywords occur in `haystack`.
     pub fn candidates(&self, haystack: &[u8]) -> Candidates {
-        let mut candidates = Candidates::none(self.detector_count + self.gated.len());
+        let encoded_pseudo = self.detector_count + self.gated.len();
+        let pseudo_count = self.gated.len() + usize::from(self.encoded_triggers);
+        let mut candidates = Candidates::none(self.detector_count + pseudo_count);
         let mut gate_hits = Vec::new();
         self.first.mark(
             haystack,
@@ -350,6 +379,7 @@ impl Prefilter {
                     .mark(&haystack[window], &mut candidates, None);
             }
         }
+        candidates.encoded = self.encoded_triggers && candidates.contains(encoded_pseudo);
         candidates.truncate(self.detector_count);
         candidates
     }

@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use crate::client::{self, Classifier, Region, Verdict};
 use crate::comments::{self, CommentLexer, CommentSyntax};
+use crate::encoded::encoded_runs;
 use crate::finding::{Finding, Suppression, fingerprint};
 use crate::location::LineIndex;
-use crate::prefilter::Prefilter;
+use crate::prefilter::{Candidates, Prefilter};
 use crate::redact;
 use crate::rules::{Condition, ConditionScope, Detector, Rule, RuleSet, Scope, compile_condition};
 use crate::snippet::{self, Masks};
@@ -76,17 +77,25 @@ impl<'r> Scanner<'r> {
     }
 
     /// [`Scanner::scan`] for a file read from `location` on disk, where the
-    /// directories above it tell which kind of project it belongs to.
+    /// directories above it tell which kind of project it belongs to. Keys
+    /// behind an encoding ([`crate::encoded`]) are found too.
     pub fn scan_at(&self, path: &str, location: Option<&Path>, source: &[u8]) -> Vec<Finding> {
-        self.scan_attributed(path, location, source)
+        let candidates = self.prefilter.candidates(source);
+        let mut findings: Vec<Finding> = self
+            .scan_candidates(path, location, source, &candidates)
             .into_iter()
             .map(|(_, finding)| finding)
-            .collect()
+            .collect();
+        if candidates.may_hold_encoded_keys() {
+            self.scan_encoded(path, location, source, &mut findings);
+        }
+        findings
     }
 
-    /// [`Scanner::scan_at`], each finding with the detector that made it:
-    /// the example check holds every detector to its own examples, not to
-    /// what a sibling detector of the same rule reports.
+    /// [`Scanner::scan_at`] of the plain text only, each finding with the
+    /// detector that made it: the example check holds every detector to
+    /// its own examples, not to what a sibling detector of the same rule
+    /// reports.
     pub(crate) fn scan_attributed(
         &self,
         path: &str,
@@ -94,6 +103,16 @@ impl<'r> Scanner<'r> {
         source: &[u8],
     ) -> Vec<(&'r Detector, Finding)> {
         let candidates = self.prefilter.candidates(source);
+        self.scan_candidates(path, location, source, &candidates)
+    }
+
+    fn scan_candidates(
+        &self,
+        path: &str,
+        location: Option<&Path>,
+        source: &[u8],
+        candidates: &Candidates,
+    ) -> Vec<(&'r Detector, Finding)> {
         if candidates.is_empty() {
             return Vec::new();
         }
@@ -176,6 +195,66 @@ impl<'r> Scanner<'r> {
                 )
             })
             .collect()
+    }
+
+    /// Adds to `findings` the keys in `text`'s encoded runs, each reported
+    /// at its run (`path` and `location` as for the text itself, so a key
+    /// behind base64 in a client bundle is KAT002 like a plain one). Where
+    /// there is one, every snippet of the file is rebuilt with the encoded runs
+    /// masked too: the output gate knows the shape of a key, not of its base64,
+    /// so a snippet must never show an encoded secret.
+    fn scan_encoded(
+        &self,
+        path: &str,
+        location: Option<&Path>,
+        text: &[u8],
+        findings: &mut Vec<Finding>,
+    ) {
+        let runs = encoded_runs(text);
+        if runs.is_empty() {
+            return;
+        }
+        let index = LineIndex::new(text);
+        let masks = if self.redact {
+            Masks::new(
+                redact::secret_ranges(text)
+                    .into_iter()
+                    .chain(runs.iter().map(|run| run.span.clone())),
+            )
+        } else {
+            Masks::default()
+        };
+        for finding in findings.iter_mut() {
+            finding.snippet = snippet::build(text, &index, finding.span.clone(), &masks);
+        }
+        let directives = Directives::find(text, &index);
+        for run in &runs {
+            for (_, mut finding) in self.scan_attributed(path, location, &run.decoded) {
+                // The key rules name the key; other rules' matches inside the
+                // decoded text (a CORS header in a base64 blob) are not what
+                // the encoding hides.
+                if finding.key_id.is_none() {
+                    continue;
+                }
+                // A key written plainly next to encoded text (`…%20`) is
+                // the plain detectors' finding, not a second one.
+                let key = run.decoded.get(finding.span.clone()).unwrap_or_default();
+                if memchr::memmem::find(text, key).is_some() {
+                    continue;
+                }
+                finding.message = format!("{} ({})", finding.message, run.encoding.describe());
+                finding.start = index.position(run.span.start);
+                finding.end = index.position(run.span.end);
+                finding.span = run.span.clone();
+                finding.fingerprint = fingerprint(&finding.rule_id, path, &text[run.span.clone()]);
+                finding.snippet = snippet::build(text, &index, run.span.clone(), &masks);
+                finding.suppression = directives
+                    .covering(&finding.rule_id, &run.span, &index)
+                    .map(|directive| directive.suppression(text, &masks));
+                findings.push(finding);
+            }
+        }
+        findings.sort_by_key(|finding| (finding.span.start, finding.span.end));
     }
 
     fn finding(

@@ -16,6 +16,7 @@ mod cors_infra;
 mod cors_javascript;
 mod cors_python_jvm;
 mod cors_scope;
+mod encoded;
 mod fixtures;
 mod formats;
 mod hook;
