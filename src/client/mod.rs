@@ -7,6 +7,7 @@
 //! content markers, each saying `client` or `server` and why. The first
 //! entry that matches decides; a file nothing matches is neither.
 
+mod flutter;
 pub mod graph;
 mod project;
 mod region;
@@ -208,6 +209,9 @@ pub struct ClientRules {
     entries: Vec<Entry>,
     /// Indexes of the project kinds whose roots get a module graph.
     graph_kinds: Vec<usize>,
+    /// The index of the `flutter` project kind, whose `pubspec.yaml`
+    /// lists assets.
+    flutter_kind: Option<usize>,
 }
 
 impl ClientRules {
@@ -265,11 +269,13 @@ impl ClientRules {
             .filter(|(_, p)| GRAPH_FRAMEWORKS.contains(&p.kind.as_str()))
             .map(|(i, _)| i)
             .collect();
+        let flutter_kind = projects.iter().position(|p| p.kind == "flutter");
         Ok(ClientRules {
             build_output,
             projects,
             entries,
             graph_kinds,
+            flutter_kind,
         })
     }
 
@@ -395,6 +401,8 @@ pub struct Classifier {
     /// map's lock is held only to find a root's slot, so threads on other
     /// projects never wait for a build.
     graphs: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<Graph>>>>>,
+    /// Flutter `pubspec.yaml` asset lists by project root.
+    flutter_assets: Mutex<HashMap<PathBuf, Arc<Vec<String>>>>,
     tree: Arc<dyn SourceTree>,
 }
 
@@ -405,6 +413,7 @@ impl Classifier {
             overrides: Overrides::default(),
             projects: ProjectCache::default(),
             graphs: Mutex::default(),
+            flutter_assets: Mutex::default(),
             tree: Arc::new(WorkTree),
         }
     }
@@ -491,6 +500,13 @@ impl Classifier {
         }
         let data = data.map(Entry::verdict);
         let Some(place) = place else { return data };
+        if self.is_flutter_asset(&place) {
+            return Some(Verdict {
+                side: Side::Client,
+                reason: "listed under `flutter: assets:` in `pubspec.yaml`: bundled into the app as it is".into(),
+                region: Region::Whole,
+            });
+        }
         match self.reach(&place) {
             Some(reach) => Some(verdict_from_graph(reach, data, &Shown::new(&place, path))),
             None => data,
@@ -511,6 +527,33 @@ impl Classifier {
             relative.is_some_and(|relative| entry.matches_path(&relative))
                 && entry.content.as_ref().is_none_or(|c| c.is_match(head))
         })
+    }
+
+    /// Whether the file is listed under `flutter: assets:` in its Flutter
+    /// project's `pubspec.yaml` (read once per project).
+    fn is_flutter_asset(&self, place: &Place) -> bool {
+        let Some(kind) = self.rules.flutter_kind else {
+            return false;
+        };
+        let (Some(root), Some(relative)) = (place.root_of(kind), place.relative_to_project(kind))
+        else {
+            return false;
+        };
+        let assets = {
+            let mut cache = self
+                .flutter_assets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            Arc::clone(cache.entry(root.to_path_buf()).or_insert_with(|| {
+                let pubspec = self.tree.read(&root.join("pubspec.yaml"), 1 << 20);
+                Arc::new(
+                    pubspec
+                        .map(|p| flutter::listed_assets(&p))
+                        .unwrap_or_default(),
+                )
+            }))
+        };
+        flutter::is_listed(&assets, &relative)
     }
 
     /// What the module graph of the file's project says about it, when

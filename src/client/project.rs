@@ -54,6 +54,11 @@ impl Place {
             .map(Path::to_path_buf)
     }
 
+    /// The nearest root of project kind `kind`.
+    pub fn root_of(&self, kind: usize) -> Option<&Path> {
+        self.facts.roots.get(kind)?.as_deref()
+    }
+
     /// The project kinds whose nearest root is `root`.
     pub fn kinds_rooted_at(&self, root: &Path) -> Vec<usize> {
         (0..self.facts.roots.len())

@@ -3,6 +3,8 @@
 //! path looks like. Fixture apps under `fixtures/graph-*` shaped like real
 //! ones, each with files the graph makes client, files it keeps server,
 //! and tests that never ship; every finding asserted, and nothing else.
+//! App packagers too: Android `assets/` and `res/raw/`, Flutter's
+//! `pubspec.yaml` asset list.
 
 use std::time::{Duration, Instant};
 
@@ -89,6 +91,39 @@ fn template_inline_script_ships_the_rest_of_the_template_does_not() {
     assert_fixture_findings(
         "graph-django",
         &[("shop/templates/shop/product.html", 6, "KAT004")],
+    );
+}
+
+#[test]
+fn android_assets_and_raw_resources_ship_unit_tests_do_not() {
+    assert_fixture_findings(
+        "client-android-assets",
+        &[
+            ("app/src/main/assets/katalo.json", 2, "KAT004"),
+            ("app/src/main/assets/katalo.json", 3, "KAT002"),
+            ("app/src/main/res/raw/katalo.properties", 2, "KAT002"),
+            // src/test/java is a source set that never reaches the APK.
+            (
+                "app/src/test/java/com/example/shop/KataloClientTest.kt",
+                6,
+                "KAT001",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn flutter_pubspec_assets_ship_unlisted_files_do_not() {
+    assert_fixture_findings(
+        "client-flutter-assets",
+        &[
+            // `- .env` under `flutter: assets:` (flutter_dotenv).
+            (".env", 2, "KAT002"),
+            // A directory entry lists its own files, not subdirectories.
+            ("config/dev/katalo.json", 1, "KAT001"),
+            ("config/katalo.json", 1, "KAT002"),
+            ("tool/seed.json", 1, "KAT001"),
+        ],
     );
 }
 
