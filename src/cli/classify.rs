@@ -161,7 +161,7 @@ fn write_chain(out: &mut dyn Write, row: &ChainRow) -> io::Result<()> {
     match (row.chain.split_first(), &row.entry) {
         (Some((entry, rest)), Some(label)) => {
             let side = if row.side == "client" {
-                "bundled for browsers"
+                "bundled for clients"
             } else {
                 "reached from server code only"
             };

@@ -602,7 +602,7 @@ impl Classifier {
         let place = self.projects.place_of(location, &self.rules.projects)?;
         let shown = Shown::new(&place, path);
         let (side, chain, label) = match self.reach(&place)? {
-            Reach::Client { chain, label } => (Side::Client, chain, label),
+            Reach::Client { chain, label, .. } => (Side::Client, chain, label),
             Reach::Server { chain, label } => (Side::Server, chain, label),
             Reach::ClientEntry { label, .. } => {
                 (Side::Client, vec![place.file().to_path_buf()], label)
@@ -682,10 +682,14 @@ fn verdict_from_graph(reach: Reach, data: Option<Verdict>, shown: &Shown) -> Ver
                 },
             }
         }
-        Reach::Client { chain, label } => Verdict {
+        Reach::Client {
+            chain,
+            label,
+            audience,
+        } => Verdict {
             side: Side::Client,
             reason: format!(
-                "bundled for browsers: imported by {}",
+                "bundled for {audience}: imported by {}",
                 shown_chain(&chain, &label)
             )
             .into(),

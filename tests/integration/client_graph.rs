@@ -95,6 +95,24 @@ fn template_inline_script_ships_the_rest_of_the_template_does_not() {
 }
 
 #[test]
+fn expo_ships_what_the_router_reaches_not_its_cli_scripts_or_mocks() {
+    assert_fixture_findings(
+        "graph-expo",
+        &[
+            ("__mocks__/katalo.ts", 1, "KAT001"),
+            // app/index.tsx -> hooks/useProducts.ts -> constants/katalo.ts
+            ("constants/katalo.ts", 1, "KAT002"),
+            ("hooks/useProducts.ts", 7, "KAT004"),
+            // Run by developers: the key is committed, not shipped, and the
+            // calls (cli/index.js) are not from the app.
+            ("scripts/seed.mjs", 1, "KAT001"),
+            // Imported only by the API route app/api/products+api.ts.
+            ("server-lib/catalog.ts", 1, "KAT001"),
+        ],
+    );
+}
+
+#[test]
 fn android_assets_and_raw_resources_ship_unit_tests_do_not() {
     assert_fixture_findings(
         "client-android-assets",
@@ -165,7 +183,7 @@ fn classify_graph_prints_the_import_path() {
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "lib/utils.ts: bundled for browsers\n  components/cart/modal.tsx  (\"use client\")\n    imports lib/constants.ts\n    imports lib/utils.ts\nverdict: bundled for browsers: imported by `components/cart/modal.tsx` (\"use client\") via `lib/constants.ts`\n"
+        "lib/utils.ts: bundled for clients\n  components/cart/modal.tsx  (\"use client\")\n    imports lib/constants.ts\n    imports lib/utils.ts\nverdict: bundled for browsers: imported by `components/cart/modal.tsx` (\"use client\") via `lib/constants.ts`\n"
     );
     assert!(output.status.success());
 

@@ -4,7 +4,8 @@
 //! imports, not because of where it sits. Entries come from the
 //! frameworks' own conventions (`"use client"` components, Next.js
 //! pages-router pages, a Vite app's `index.html` and `src/main.*`,
-//! SvelteKit `+page`/`+layout` files, Nuxt app directories). Modules that
+//! SvelteKit `+page`/`+layout` files, Nuxt app directories, Expo Router's
+//! `app/` and the `package.json` `main` of a React Native app). Modules that
 //! cannot be bundled for browsers (`import "server-only"`, `"use server"`,
 //! `.server` files, `$lib/server`) stop the walk. A file reached only from
 //! server code (what the path data calls server) is server.
@@ -44,7 +45,7 @@ const HEAD_BYTES: usize = 4096;
 /// Frameworks whose client entry points the graph knows. Elsewhere a file
 /// reached only from server code may still ship through an entry the graph
 /// does not know, so the path data decides.
-pub const GRAPH_FRAMEWORKS: &[&str] = &["nextjs", "sveltekit", "nuxt", "spa"];
+pub const GRAPH_FRAMEWORKS: &[&str] = &["nextjs", "sveltekit", "nuxt", "spa", "expo"];
 
 /// Extensions of modules whose imports are followed.
 const MODULE_EXTENSIONS: &[&str] = &[
@@ -77,10 +78,12 @@ pub enum Reach {
     /// A client entry point.
     ClientEntry { label: Arc<str>, page: bool },
     /// Imported, directly or not, by a client entry. `chain` runs from the
-    /// entry to the file (absolute paths).
+    /// entry to the file (absolute paths); `audience` is where the bundle
+    /// goes ("browsers", "the app").
     Client {
         chain: Vec<PathBuf>,
         label: Arc<str>,
+        audience: &'static str,
     },
     /// Reached only from server code.
     Server {
@@ -104,6 +107,8 @@ struct Module {
 /// The graph of one project, walked from its entries.
 #[derive(Debug)]
 pub struct Graph {
+    /// Where client bundles go: "browsers", or "the app" (React Native).
+    audience: &'static str,
     files: Vec<PathBuf>,
     index: HashMap<PathBuf, usize>,
     client: HashMap<usize, Step>,
@@ -165,6 +170,15 @@ impl Graph {
             }
         }
 
+        if frameworks.contains(&"expo")
+            && let Some(main) = package_main(root, tree)
+            && let Some(&node) = resolver
+                .resolve(&root.join("package.json"), &main)
+                .and_then(|file| index.get(&file))
+        {
+            client_seeds.push((node, Step::Entry("the app's `main` in package.json".into())));
+        }
+
         let mut client: HashMap<usize, Step> = HashMap::new();
         let mut queue = VecDeque::new();
         for (node, step) in client_seeds {
@@ -223,6 +237,11 @@ impl Graph {
             .collect();
         let pages = builder.pages;
         Graph {
+            audience: if frameworks.contains(&"expo") {
+                "the app"
+            } else {
+                "browsers"
+            },
             files,
             index,
             client,
@@ -245,7 +264,11 @@ impl Graph {
                     label,
                     page: self.pages.contains(&node),
                 },
-                _ => Reach::Client { chain, label },
+                _ => Reach::Client {
+                    chain,
+                    label,
+                    audience: self.audience,
+                },
             });
         }
         let step = self.server.get(&node)?;
@@ -360,6 +383,13 @@ impl Builder<'_> {
                 || matches!(in_app, "app.vue" | "error.vue")
             {
                 return Some("Nuxt app code");
+            }
+        }
+        if has("expo") && is_module {
+            let in_src = relative.strip_prefix("src/").unwrap_or(relative);
+            if in_src.starts_with("app/") && !name.contains("+api.") && !name.starts_with("+html.")
+            {
+                return Some("an Expo Router screen");
             }
         }
         None
@@ -499,6 +529,19 @@ impl Builder<'_> {
             .cloned()
             .collect()
     }
+}
+
+/// The module a React Native app starts from: `package.json` `main`
+/// (`index` when unset), as a path in the project. A package entry
+/// (`expo-router/entry`) resolves to nothing: `app/` holds the entries then.
+fn package_main(root: &Path, tree: &dyn SourceTree) -> Option<String> {
+    let manifest = tree.read(&root.join("package.json"), 1 << 20)?;
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
+    let main = manifest
+        .get("main")
+        .and_then(|m| m.as_str())
+        .unwrap_or("index");
+    Some(format!("./{}", main.trim_start_matches("./")))
 }
 
 /// Why a module may never be bundled for browsers, from its name and
