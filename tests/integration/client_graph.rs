@@ -95,6 +95,21 @@ fn template_inline_script_ships_the_rest_of_the_template_does_not() {
 }
 
 #[test]
+fn nuxt_pages_imports_and_global_middleware_ship_server_helpers_do_not() {
+    assert_fixture_findings(
+        "graph-nuxt",
+        &[
+            // `~/constants/shop` and `@/i18n/en` from pages/index.vue.
+            ("constants/shop.ts", 3, "KAT002"),
+            ("i18n/en.ts", 3, "KAT004"),
+            ("middleware/track.global.ts", 2, "KAT004"),
+            // Imported only by server/api/products.get.ts.
+            ("server-lib/catalog.ts", 1, "KAT001"),
+        ],
+    );
+}
+
+#[test]
 fn expo_ships_what_the_router_reaches_not_its_cli_scripts_or_mocks() {
     assert_fixture_findings(
         "graph-expo",
