@@ -39,8 +39,18 @@ const MAX_FILES: usize = 50_000;
 /// scanned in one linear pass; more is not worth it).
 const MODULE_READ_LIMIT: u64 = 8 << 20;
 
-/// Directives (`"use client"`) sit at the top.
+/// Directives (`"use client"`) sit at the top, in the first 4 KiB.
 const HEAD_BYTES: usize = 4096;
+
+/// How much of each module the entry scan reads. Most source files are
+/// smaller: read whole, they are kept for parsing and not opened twice
+/// (on two Next.js apps, one read instead of two saved a third of the
+/// graph's system time).
+const FIRST_READ_BYTES: u64 = 16 * 1024;
+
+/// Total bytes of whole small files kept between the entry scan and
+/// parsing; beyond it, files are read again when parsed.
+const KEPT_BYTES: usize = 64 << 20;
 
 /// Frameworks whose client entry points the graph knows. Elsewhere a file
 /// reached only from server code may still ship through an entry the graph
@@ -143,7 +153,9 @@ impl Graph {
             index: &index,
             modules: HashMap::new(),
             pages: HashSet::new(),
+            kept: HashMap::new(),
         };
+        let mut kept_bytes = 0;
 
         let mut client_seeds = Vec::new();
         let mut server_seeds = Vec::new();
@@ -155,18 +167,24 @@ impl Graph {
             if !module && !relative.ends_with("index.html") {
                 continue;
             }
-            let head = tree.read(file, HEAD_BYTES as u64).unwrap_or_default();
-            let head = crate::decode::scannable(&head);
-            let side = data(file, &head);
+            let first = tree.read(file, FIRST_READ_BYTES).unwrap_or_default();
+            let decoded = crate::decode::scannable(&first);
+            let head = &decoded[..decoded.len().min(HEAD_BYTES)];
+            let side = data(file, head);
             if side == DataSide::Decided {
                 continue;
             }
-            if let Some(label) = builder.client_entry(&relative, &head) {
+            if let Some(label) = builder.client_entry(&relative, head) {
                 client_seeds.push((node, Step::Entry(label.into())));
             } else if side == DataSide::Server
-                || (module && server_marker(&relative, &head).is_some())
+                || (module && server_marker(&relative, head).is_some())
             {
                 server_seeds.push((node, Step::Entry("server code".into())));
+            }
+            drop(decoded);
+            if (first.len() as u64) < FIRST_READ_BYTES && kept_bytes + first.len() <= KEPT_BYTES {
+                kept_bytes += first.len();
+                builder.kept.insert(node, first);
             }
         }
 
@@ -319,6 +337,8 @@ struct Builder<'a> {
     index: &'a HashMap<PathBuf, usize>,
     modules: HashMap<usize, Module>,
     pages: HashSet<usize>,
+    /// Whole files read by the entry scan, not parsed yet.
+    kept: HashMap<usize, Vec<u8>>,
 }
 
 impl Builder<'_> {
@@ -411,7 +431,11 @@ impl Builder<'_> {
         if !MODULE_EXTENSIONS.contains(&ext.as_str()) && !is_html {
             return Module::default();
         }
-        let Some(bytes) = self.tree.read(file, MODULE_READ_LIMIT) else {
+        let Some(bytes) = self
+            .kept
+            .remove(&node)
+            .or_else(|| self.tree.read(file, MODULE_READ_LIMIT))
+        else {
             return Module::default();
         };
         let source = crate::decode::scannable(&bytes);
