@@ -43,9 +43,8 @@ const MODULE_READ_LIMIT: u64 = 8 << 20;
 const HEAD_BYTES: usize = 4096;
 
 /// How much of each module the entry scan reads. Most source files are
-/// smaller: read whole, they are kept for parsing and not opened twice
-/// (on two Next.js apps, one read instead of two saved a third of the
-/// graph's system time).
+/// smaller: read whole, they are kept for parsing rather than opened a
+/// second time.
 const FIRST_READ_BYTES: u64 = 16 * 1024;
 
 /// Total bytes of whole small files kept between the entry scan and
