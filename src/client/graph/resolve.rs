@@ -67,7 +67,11 @@ impl Resolver {
         }
         if frameworks.contains(&"nuxt") {
             // Nuxt 4 keeps the app under `app/`; `~~` and `@@` are the root.
-            let src = if root.join("app").is_dir() && !root.join("pages").is_dir() {
+            let has_dir = |name: &str| {
+                let dir = root.join(name);
+                resolver.files.iter().any(|file| file.starts_with(&dir))
+            };
+            let src = if has_dir("app") && !has_dir("pages") {
                 root.join("app")
             } else {
                 root.to_path_buf()
