@@ -13,7 +13,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::client::{self, Classifier, Region, Verdict};
+use crate::client::{Classifier, Region, Verdict};
 use crate::comments::{self, CommentLexer, CommentSyntax};
 use crate::encoded::encoded_runs;
 use crate::finding::{Finding, Suppression, fingerprint};
@@ -138,12 +138,10 @@ impl<'r> Scanner<'r> {
             let rule = self.rules.rule_of(detector);
             collect_matches(rule, detector, source, client_reason, &mut matches);
         }
-        if let Some(Some(Verdict {
-            region: Region::ScriptElements,
-            ..
-        })) = verdict
+        if let Some(Some(verdict)) = &verdict
+            && verdict.region != Region::Whole
         {
-            keep_client_matches_in_scripts(source, &mut matches);
+            keep_client_matches_in_region(verdict.region, source, &mut matches);
         }
         if matches.is_empty() {
             return Vec::new();
@@ -393,16 +391,19 @@ fn keyword_inside(detector: &Detector, source: &[u8], secret: Range<usize>) -> O
         .min()
 }
 
-/// In a file of which only `<script>` elements ship (Astro), client-scoped
-/// matches elsewhere (the server-side frontmatter) do not count.
-fn keep_client_matches_in_scripts(source: &[u8], matches: &mut Vec<RawMatch<'_>>) {
+/// In a file of which only a region ships (an Astro or template file's
+/// `<script>` elements, a Next.js page outside its data functions),
+/// client-scoped matches elsewhere do not count.
+fn keep_client_matches_in_region(region: Region, source: &[u8], matches: &mut Vec<RawMatch<'_>>) {
     if !matches.iter().any(|m| m.client_reason.is_some()) {
         return;
     }
-    let scripts = client::script_elements(source);
+    let Some(shipped) = region.client_ranges(source) else {
+        return;
+    };
     matches.retain(|m| {
         m.client_reason.is_none()
-            || scripts
+            || shipped
                 .iter()
                 .any(|s| s.start <= m.span.start && m.span.start < s.end)
     });

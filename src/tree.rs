@@ -1,7 +1,8 @@
 //! A view of a project's files, for what judges a blob by its neighbours:
 //! the client classifier asks which project a file belongs to (a
 //! `package.json` with `react-native` above it, an `AndroidManifest.xml`)
-//! and reads small marker files.
+//! and reads small marker files, and the module graph lists a project's
+//! files and reads its modules.
 //!
 //! A blob is judged against the tree it comes from: a work-tree file
 //! against the disk ([`WorkTree`]), a staged blob against the index, a
@@ -37,8 +38,20 @@ pub trait Tree: Send + Sync + fmt::Debug {
     /// Whether `path` is a file in this tree.
     fn is_file(&self, path: &Path) -> bool;
 
-    /// The first `limit` bytes of the file at `path`.
-    fn read_head(&self, path: &Path, limit: u64) -> Option<Vec<u8>>;
+    /// At most `limit` bytes of the file at `path`, or `None` when it
+    /// cannot be read.
+    fn read(&self, path: &Path, limit: u64) -> Option<Vec<u8>>;
+
+    /// The project's files below `root` (absolute paths), at most `limit`:
+    /// hidden files, `node_modules` and nested projects (a directory with
+    /// its own `package.json`) left out; on disk, ignore files honoured.
+    fn files(&self, root: &Path, limit: usize) -> Vec<PathBuf>;
+}
+
+/// Whether the module graph leaves a directory below a project's root
+/// out of the project: dependencies, and nested projects.
+fn outside_project(name: &std::ffi::OsStr, has_package_json: bool) -> bool {
+    name == "node_modules" || has_package_json
 }
 
 /// The files on disk.
@@ -71,11 +84,33 @@ impl Tree for WorkTree {
         path.is_file()
     }
 
-    fn read_head(&self, path: &Path, limit: u64) -> Option<Vec<u8>> {
+    fn read(&self, path: &Path, limit: u64) -> Option<Vec<u8>> {
         let file = File::open(path).ok()?;
         let mut bytes = Vec::new();
         file.take(limit).read_to_end(&mut bytes).ok()?;
         Some(bytes)
+    }
+
+    fn files(&self, root: &Path, limit: usize) -> Vec<PathBuf> {
+        let root_owned = root.to_path_buf();
+        ignore::WalkBuilder::new(root)
+            .hidden(true)
+            .follow_links(false)
+            .filter_entry(move |entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                !(is_dir
+                    && entry.path() != root_owned
+                    && outside_project(
+                        entry.file_name(),
+                        entry.path().join("package.json").is_file(),
+                    ))
+            })
+            .build()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+            .map(ignore::DirEntry::into_path)
+            .take(limit)
+            .collect()
     }
 }
 
@@ -179,7 +214,37 @@ impl Tree for GitTree {
             .is_some_and(|(relative, listing)| listing.files.contains_key(relative))
     }
 
-    fn read_head(&self, path: &Path, limit: u64) -> Option<Vec<u8>> {
+    fn files(&self, root: &Path, limit: usize) -> Vec<PathBuf> {
+        let (Some(listing), Some(below)) = (self.listing(), self.below_top(root)) else {
+            return Vec::new();
+        };
+        let top = self.repository.top_level();
+        let is_hidden = |name: &std::ffi::OsStr| name.as_encoded_bytes().starts_with(b".");
+        let mut files: Vec<PathBuf> = listing
+            .files
+            .keys()
+            .filter_map(|file| {
+                let inside = file.strip_prefix(below).ok()?;
+                // Each directory between the root and the file.
+                let mut dir = below.to_path_buf();
+                for component in inside.parent()?.components() {
+                    dir.push(component);
+                    let name = component.as_os_str();
+                    let nested = listing.files.contains_key(&dir.join("package.json"));
+                    if is_hidden(name) || outside_project(name, nested) {
+                        return None;
+                    }
+                }
+                let hidden = inside.file_name().is_some_and(is_hidden);
+                (!hidden).then(|| top.join(file))
+            })
+            .collect();
+        files.sort();
+        files.truncate(limit);
+        files
+    }
+
+    fn read(&self, path: &Path, limit: u64) -> Option<Vec<u8>> {
         let id = self.listing()?.files.get(self.below_top(path)?)?;
         let mut bytes = Vec::new();
         self.repository
@@ -254,11 +319,11 @@ mod tests {
             "a directory is no file"
         );
         assert_eq!(
-            index.read_head(&mobile.join("package.json"), 1 << 20),
+            index.read(&mobile.join("package.json"), 1 << 20),
             Some(br#"{"dependencies":{"expo":"1"}}"#.to_vec())
         );
         assert_eq!(
-            first.read_head(&mobile.join("package.json"), 5),
+            first.read(&mobile.join("package.json"), 5),
             Some(br#"{"dep"#.to_vec())
         );
         assert!(index.is_repository_top(&top));
@@ -269,5 +334,34 @@ mod tests {
         );
         assert_eq!(index.directory_of(Path::new("/elsewhere/x.js")), None);
         assert_eq!(WorkTree.names_in(&mobile), None, "gone from disk");
+    }
+
+    #[test]
+    fn a_git_tree_lists_a_projects_files_as_the_module_graph_needs_them() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        for (path, text) in [
+            ("web/package.json", "{}"),
+            ("web/src/app.ts", "x"),
+            ("web/.storybook/main.js", "x"),
+            ("web/node_modules/lib/index.js", "x"),
+            ("web/packages/inner/package.json", "{}"),
+            ("web/packages/inner/index.js", "x"),
+            ("api/main.go", "x"),
+        ] {
+            fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+            fs::write(root.join(path), text).unwrap();
+        }
+        git(root, &["add", "-f", "."]);
+        let repository = Repository::discover(root).unwrap();
+        let top = repository.top_level().to_path_buf();
+        let index = GitTree::new(repository, Revision::Index);
+        let listed = index.files(&top.join("web"), 100);
+        assert_eq!(
+            listed,
+            [top.join("web/package.json"), top.join("web/src/app.ts")]
+        );
+        assert_eq!(index.files(&top.join("web"), 1).len(), 1, "the limit holds");
     }
 }

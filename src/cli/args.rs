@@ -52,6 +52,11 @@ pub struct ClassifyArgs {
     #[arg(long)]
     pub all: bool,
 
+    /// Print the import path by which an entry point reaches FILE (why
+    /// the module graph calls it client or server), instead of the list.
+    #[arg(long, value_name = "FILE")]
+    pub graph: Option<PathBuf>,
+
     /// Do not honour .gitignore, .ignore, .katscanignore or git excludes.
     #[arg(long)]
     pub no_ignore: bool,

@@ -42,6 +42,9 @@ pub fn run(args: &ClassifyArgs) -> Result<ExitStatus, Failure> {
     let mut rules = builtin_rules()?;
     let config = config::load_for_scan(&args.config, &args.paths, &mut rules, false)?;
     let classifier = client_classifier(config.as_ref())?;
+    if let Some(file) = &args.graph {
+        return print_import_chain(&classifier, file, args.format);
+    }
 
     // Listed as a scan walks: ignore files, config excludes, hidden files.
     let options = WalkOptions {
@@ -93,6 +96,80 @@ pub fn run(args: &ClassifyArgs) -> Result<ExitStatus, Failure> {
     }
 }
 
+#[derive(Serialize)]
+struct ChainRow {
+    path: String,
+    /// `client`, `server`, or `none` when no entry point reaches the file.
+    side: &'static str,
+    /// What makes the first file of `chain` an entry point.
+    entry: Option<String>,
+    /// Entry point first, `path` last; each file imports the next.
+    chain: Vec<String>,
+    /// The verdict the file gets, graph and path data together.
+    reason: Option<String>,
+}
+
+/// `classify --graph FILE`: the import path from an entry point to `file`.
+fn print_import_chain(
+    classifier: &Classifier,
+    file: &Path,
+    format: ListFormat,
+) -> Result<ExitStatus, Failure> {
+    if !file.is_file() {
+        return Err(Failure::new(format!("{}: not a file", file.display())));
+    }
+    let shown = display_path(file);
+    let verdict = classifier.classify(&shown, Some(file), &decode::scannable(&head(file)));
+    let reached = classifier.import_chain(&shown, file);
+    let row = ChainRow {
+        side: match &reached {
+            Some((Side::Client, ..)) => "client",
+            Some((Side::Server, ..)) => "server",
+            None => "none",
+        },
+        entry: reached.as_ref().map(|(_, _, label)| label.to_string()),
+        chain: reached.map(|(_, chain, _)| chain).unwrap_or_default(),
+        reason: verdict.map(|v| v.reason.to_string()),
+        path: shown,
+    };
+    let mut out = terminal::stdout(false);
+    let written = match format {
+        ListFormat::Json => serde_json::to_writer_pretty(&mut out, &row)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+        ListFormat::Text => write_chain(&mut out, &row),
+    };
+    match written.and_then(|()| out.finish()) {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(Failure::new(format!(
+            "cannot write the import path: {error}"
+        ))),
+        _ => Ok(ExitStatus::Success),
+    }
+}
+
+fn write_chain(out: &mut dyn Write, row: &ChainRow) -> io::Result<()> {
+    let path = neutralise(&row.path);
+    match (row.chain.split_first(), &row.entry) {
+        (Some((entry, rest)), Some(label)) => {
+            let side = if row.side == "client" {
+                "bundled for clients"
+            } else {
+                "reached from server code only"
+            };
+            writeln!(out, "{path}: {side}")?;
+            writeln!(out, "  {}  ({})", neutralise(entry), neutralise(label))?;
+            for step in rest {
+                writeln!(out, "    imports {}", neutralise(step))?;
+            }
+        }
+        _ => writeln!(out, "{path}: no entry point reaches it")?,
+    }
+    if let Some(reason) = &row.reason {
+        writeln!(out, "verdict: {}", neutralise(reason))?;
+    }
+    Ok(())
+}
+
 /// The row of one file, unless it is neither client nor server and `all`
 /// is off.
 fn classified(classifier: &Classifier, path: &Path, all: bool) -> Option<Row> {
@@ -130,16 +207,17 @@ fn row(path: String, verdict: Option<Verdict>) -> Row {
             region: match verdict.region {
                 Region::Whole => None,
                 Region::ScriptElements => Some("script-elements"),
+                Region::OutsideDataFunctions => Some("outside-data-functions"),
             },
         },
     }
 }
 
 fn write_text(out: &mut dyn Write, row: &Row) -> io::Result<()> {
-    let part = if row.region.is_some() {
-        " (<script> elements only)"
-    } else {
-        ""
+    let part = match row.region {
+        Some("script-elements") => " (<script> elements only)",
+        Some(_) => " (not its data functions)",
+        None => "",
     };
     match &row.reason {
         Some(reason) => writeln!(

@@ -7,18 +7,23 @@
 //! content markers, each saying `client` or `server` and why. The first
 //! entry that matches decides; a file nothing matches is neither.
 
+mod flutter;
+pub mod graph;
 mod project;
 mod region;
 
+use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
-use project::ProjectCache;
+use graph::{DataSide, GRAPH_FRAMEWORKS, Graph, Reach};
+use project::{Place, ProjectCache};
 
 use crate::tree::{Tree, WorkTree};
 pub use region::script_elements;
@@ -44,8 +49,24 @@ pub enum Side {
 pub enum Region {
     #[default]
     Whole,
-    /// Only `<script>` elements (Astro: the frontmatter runs on the server).
+    /// Only `<script>` elements (Astro: the frontmatter runs on the server;
+    /// server-rendered templates).
     ScriptElements,
+    /// All but the Next.js pages-router data functions (`getStaticProps`,
+    /// `getServerSideProps`, `getStaticPaths`), which run on the server and
+    /// are stripped from the browser bundle.
+    OutsideDataFunctions,
+}
+
+impl Region {
+    /// The byte ranges of `source` that ship, or `None` for all of it.
+    pub fn client_ranges(self, source: &[u8]) -> Option<Vec<Range<usize>>> {
+        match self {
+            Region::Whole => None,
+            Region::ScriptElements => Some(script_elements(source)),
+            Region::OutsideDataFunctions => Some(region::outside_data_functions(source)),
+        }
+    }
 }
 
 /// What the classifier says about one file, and why.
@@ -112,6 +133,9 @@ struct FilesSpec {
     content: Option<String>,
     #[serde(default)]
     region: Region,
+    /// The module graph does not overrule this entry (tests, build output).
+    #[serde(default)]
+    decisive: bool,
     reason: String,
 }
 
@@ -152,10 +176,19 @@ struct Entry {
     patterns: Option<RegexSet>,
     content: Option<Regex>,
     region: Region,
+    decisive: bool,
     reason: Arc<str>,
 }
 
 impl Entry {
+    fn verdict(&self) -> Verdict {
+        Verdict {
+            side: self.side,
+            reason: Arc::clone(&self.reason),
+            region: self.region,
+        }
+    }
+
     fn matches_path(&self, relative: &str) -> bool {
         let by_glob = self.paths.as_ref().map(|g| g.is_match(relative));
         let by_pattern = self
@@ -175,6 +208,11 @@ pub struct ClientRules {
     build_output: Vec<String>,
     projects: Vec<ProjectSpec>,
     entries: Vec<Entry>,
+    /// Indexes of the project kinds whose roots get a module graph.
+    graph_kinds: Vec<usize>,
+    /// The index of the `flutter` project kind, whose `pubspec.yaml`
+    /// lists assets.
+    flutter_kind: Option<usize>,
 }
 
 impl ClientRules {
@@ -226,10 +264,19 @@ impl ClientRules {
         for (source_name, spec) in files {
             entries.push(compile_entry(&projects, source_name, spec)?);
         }
+        let graph_kinds = projects
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| GRAPH_FRAMEWORKS.contains(&p.kind.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        let flutter_kind = projects.iter().position(|p| p.kind == "flutter");
         Ok(ClientRules {
             build_output,
             projects,
             entries,
+            graph_kinds,
+            flutter_kind,
         })
     }
 
@@ -314,6 +361,7 @@ fn compile_entry(
         patterns,
         content,
         region: spec.region,
+        decisive: spec.decisive,
         reason: spec.reason.into(),
     })
 }
@@ -350,6 +398,12 @@ pub struct Classifier {
     /// User entries (`.katscan.toml` `[client]`), tried before the data.
     overrides: Overrides,
     projects: ProjectCache,
+    /// Module graphs by project root, each built once, on first need; the
+    /// map's lock is held only to find a root's slot, so threads on other
+    /// projects never wait for a build.
+    graphs: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<Graph>>>>>,
+    /// Flutter `pubspec.yaml` asset lists by project root.
+    flutter_assets: Mutex<HashMap<PathBuf, Arc<Vec<String>>>>,
     /// Where the files around a blob are looked at: the disk, or the git
     /// tree (index, commit) the blobs come from.
     tree: Arc<dyn Tree>,
@@ -361,6 +415,8 @@ impl Classifier {
             rules,
             overrides: Overrides::default(),
             projects: ProjectCache::default(),
+            graphs: Mutex::default(),
+            flutter_assets: Mutex::default(),
             tree: Arc::new(WorkTree),
         }
     }
@@ -370,7 +426,10 @@ impl Classifier {
     /// against their commit's tree.
     pub fn reading(mut self, tree: Arc<dyn Tree>) -> Classifier {
         self.tree = tree;
+        // What was learned from another tree does not hold in this one.
         self.projects = ProjectCache::default();
+        self.graphs = Mutex::default();
+        self.flutter_assets = Mutex::default();
         self
     }
 
@@ -449,32 +508,228 @@ impl Classifier {
             self.projects
                 .place_of(self.tree.as_ref(), location, &self.rules.projects)
         });
-        let generic_path = place
-            .as_ref()
-            .and_then(|place| place.relative_to_top())
-            .unwrap_or_else(|| normalize(path));
         if let Some(verdict) = self.overrides.classify(path, place.as_ref()) {
             return Some(verdict);
         }
+        let data = self.data_entry(path, place.as_ref(), source);
+        if data.is_some_and(|entry| entry.decisive) {
+            return data.map(Entry::verdict);
+        }
+        let data = data.map(Entry::verdict);
+        let Some(place) = place else { return data };
+        if self.is_flutter_asset(&place) {
+            return Some(Verdict {
+                side: Side::Client,
+                reason: "listed under `flutter: assets:` in `pubspec.yaml`: bundled into the app as it is".into(),
+                region: Region::Whole,
+            });
+        }
+        match self.reach(&place) {
+            Some(reach) => Some(verdict_from_graph(reach, data, &Shown::new(&place, path))),
+            None => data,
+        }
+    }
+
+    /// The first data entry that matches the file.
+    fn data_entry(&self, path: &str, place: Option<&Place>, source: &[u8]) -> Option<&Entry> {
+        let generic_path = place
+            .and_then(|place| place.relative_to_top())
+            .unwrap_or_else(|| normalize(path));
         let head = &source[..source.len().min(CONTENT_HEAD)];
-        self.rules
-            .entries
+        self.rules.entries.iter().find(|entry| {
+            let relative = match entry.project {
+                None => Some(generic_path.clone()),
+                Some(kind) => place.and_then(|place| place.relative_to_project(kind)),
+            };
+            relative.is_some_and(|relative| entry.matches_path(&relative))
+                && entry.content.as_ref().is_none_or(|c| c.is_match(head))
+        })
+    }
+
+    /// Whether the file is listed under `flutter: assets:` in its Flutter
+    /// project's `pubspec.yaml` (read once per project).
+    fn is_flutter_asset(&self, place: &Place) -> bool {
+        let Some(kind) = self.rules.flutter_kind else {
+            return false;
+        };
+        let (Some(root), Some(relative)) = (place.root_of(kind), place.relative_to_project(kind))
+        else {
+            return false;
+        };
+        let assets = {
+            let mut cache = self
+                .flutter_assets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            Arc::clone(cache.entry(root.to_path_buf()).or_insert_with(|| {
+                let pubspec = self.tree.read(&root.join("pubspec.yaml"), 1 << 20);
+                Arc::new(
+                    pubspec
+                        .map(|p| flutter::listed_assets(&p))
+                        .unwrap_or_default(),
+                )
+            }))
+        };
+        flutter::is_listed(&assets, &relative)
+    }
+
+    /// What the module graph of the file's project says about it, when
+    /// the file belongs to a project whose entry points the graph knows.
+    fn reach(&self, place: &Place) -> Option<Reach> {
+        let root = place.deepest_root(&self.rules.graph_kinds)?;
+        self.graph(&root, place)?.reach(place.file())
+    }
+
+    /// The graph of the project at `root`, built on first use.
+    fn graph(&self, root: &Path, place: &Place) -> Option<Arc<Graph>> {
+        let slot = {
+            let mut graphs = self.graphs.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(graphs.entry(root.to_path_buf()).or_default())
+        };
+        let graph = slot.get_or_init(|| {
+            let frameworks: Vec<&str> = place
+                .kinds_rooted_at(root)
+                .into_iter()
+                .map(|kind| self.rules.projects[kind].kind.as_str())
+                .collect();
+            let data = |file: &Path, head: &[u8]| {
+                let place = self
+                    .projects
+                    .place_of(self.tree.as_ref(), file, &self.rules.projects);
+                match self.data_entry(&file.to_string_lossy(), place.as_ref(), head) {
+                    None => DataSide::Nothing,
+                    Some(entry) if entry.decisive => DataSide::Decided,
+                    Some(entry) if entry.side == Side::Client => DataSide::Client,
+                    Some(_) => DataSide::Server,
+                }
+            };
+            Arc::new(Graph::build(root, &frameworks, self.tree.as_ref(), &data))
+        });
+        Some(Arc::clone(graph))
+    }
+
+    /// The import path by which the file at `location` is reached from an
+    /// entry point (entry first, the file last), and the entry's label,
+    /// for `katscan classify --graph`.
+    /// `path` is the file as reported, `location` where it is on disk;
+    /// the chain's paths are shown the same way.
+    pub fn import_chain(
+        &self,
+        path: &str,
+        location: &Path,
+    ) -> Option<(Side, Vec<String>, Arc<str>)> {
+        let place = self
+            .projects
+            .place_of(self.tree.as_ref(), location, &self.rules.projects)?;
+        let shown = Shown::new(&place, path);
+        let (side, chain, label) = match self.reach(&place)? {
+            Reach::Client { chain, label, .. } => (Side::Client, chain, label),
+            Reach::Server { chain, label } => (Side::Server, chain, label),
+            Reach::ClientEntry { label, .. } => {
+                (Side::Client, vec![place.file().to_path_buf()], label)
+            }
+            Reach::ServerOnly { .. } => return None,
+        };
+        Some((
+            side,
+            chain.iter().map(|file| shown.path(file)).collect(),
+            label,
+        ))
+    }
+}
+
+/// How a file of a chain is shown: as the scanned file is reported (relative
+/// to the same directory) when it can be, else relative to the repository.
+struct Shown {
+    base: Option<PathBuf>,
+}
+
+impl Shown {
+    /// `path` is how the file at `place` is reported.
+    fn new(place: &Place, path: &str) -> Shown {
+        let reported = Path::new(path);
+        let plain = reported
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        let depth = reported
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .count();
+        let base = if plain && depth > 0 {
+            place.file().ancestors().nth(depth).map(Path::to_path_buf)
+        } else {
+            None
+        }
+        .or_else(|| place.top().map(Path::to_path_buf));
+        Shown { base }
+    }
+
+    fn path(&self, file: &Path) -> String {
+        self.base
+            .as_deref()
+            .and_then(|base| graph::relative(file, base))
+            .unwrap_or_else(|| file.display().to_string())
+    }
+}
+
+/// The verdict from what the graph says, `data` being what the path data
+/// says (kept when the graph only confirms it: its reason names the rule).
+fn verdict_from_graph(reach: Reach, data: Option<Verdict>, shown: &Shown) -> Verdict {
+    let shown_chain = |chain: &[PathBuf], label: &str| {
+        let entry = format!("`{}` ({label})", shown.path(&chain[0]));
+        let via: Vec<String> = chain[1..chain.len() - 1]
             .iter()
-            .find(|entry| {
-                let relative = match entry.project {
-                    None => Some(generic_path.clone()),
-                    Some(kind) => place
-                        .as_ref()
-                        .and_then(|place| place.relative_to_project(kind)),
-                };
-                relative.is_some_and(|relative| entry.matches_path(&relative))
-                    && entry.content.as_ref().is_none_or(|c| c.is_match(head))
-            })
-            .map(|entry| Verdict {
-                side: entry.side,
-                reason: Arc::clone(&entry.reason),
-                region: entry.region,
-            })
+            .map(|step| format!("`{}`", shown.path(step)))
+            .collect();
+        if via.is_empty() {
+            entry
+        } else {
+            format!("{entry} via {}", via.join(", "))
+        }
+    };
+    match reach {
+        Reach::ClientEntry { label, page } => {
+            let region = if page {
+                Region::OutsideDataFunctions
+            } else {
+                Region::Whole
+            };
+            match data {
+                Some(data) if data.is_client() => Verdict { region, ..data },
+                _ => Verdict {
+                    side: Side::Client,
+                    reason: format!("an entry point of the browser bundle ({label})").into(),
+                    region,
+                },
+            }
+        }
+        Reach::Client {
+            chain,
+            label,
+            audience,
+        } => Verdict {
+            side: Side::Client,
+            reason: format!(
+                "bundled for {audience}: imported by {}",
+                shown_chain(&chain, &label)
+            )
+            .into(),
+            region: Region::Whole,
+        },
+        Reach::Server { chain, label } => Verdict {
+            side: Side::Server,
+            reason: format!(
+                "runs on the server only: no browser entry point imports it, server code does: {}",
+                shown_chain(&chain, &label)
+            )
+            .into(),
+            region: Region::Whole,
+        },
+        Reach::ServerOnly { why } => Verdict {
+            side: Side::Server,
+            reason: format!("never bundled for browsers: {why}").into(),
+            region: Region::Whole,
+        },
     }
 }
 

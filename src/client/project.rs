@@ -33,6 +33,37 @@ impl Place {
         relative_path(&self.file, dir)
     }
 
+    /// The file's absolute path.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The repository top, when there is one.
+    pub fn top(&self) -> Option<&Path> {
+        self.facts.top.as_deref()
+    }
+
+    /// The nearest root of any of the project kinds `kinds`.
+    pub fn deepest_root(&self, kinds: &[usize]) -> Option<PathBuf> {
+        kinds
+            .iter()
+            .filter_map(|&kind| self.facts.roots.get(kind)?.as_deref())
+            .max_by_key(|root| root.components().count())
+            .map(Path::to_path_buf)
+    }
+
+    /// The nearest root of project kind `kind`.
+    pub fn root_of(&self, kind: usize) -> Option<&Path> {
+        self.facts.roots.get(kind)?.as_deref()
+    }
+
+    /// The project kinds whose nearest root is `root`.
+    pub fn kinds_rooted_at(&self, root: &Path) -> Vec<usize> {
+        (0..self.facts.roots.len())
+            .filter(|&kind| self.facts.roots[kind].as_deref() == Some(root))
+            .collect()
+    }
+
     /// The path relative to the nearest root of project kind `kind`.
     pub fn relative_to_project(&self, kind: usize) -> Option<String> {
         relative_path(&self.file, self.facts.roots.get(kind)?.as_deref()?)
@@ -189,7 +220,7 @@ fn markers_in(tree: &dyn Tree, dir: &Path, projects: &[ProjectSpec]) -> Vec<bool
 }
 
 fn read_small(tree: &dyn Tree, path: &Path) -> Option<Vec<u8>> {
-    tree.read_head(path, MARKER_READ_LIMIT)
+    tree.read(path, MARKER_READ_LIMIT)
 }
 
 fn read_package_json(tree: &dyn Tree, dir: &Path) -> Option<serde_json::Value> {

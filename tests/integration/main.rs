@@ -10,6 +10,7 @@ mod build_output;
 mod classify;
 mod client_config;
 mod client_exposure;
+mod client_graph;
 mod config;
 mod cors_go_rust;
 mod cors_infra;
