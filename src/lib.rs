@@ -32,6 +32,7 @@ pub mod decode;
 pub mod exclude;
 pub mod finding;
 pub mod git;
+pub mod history;
 pub mod input;
 pub mod location;
 pub mod output;

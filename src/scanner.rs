@@ -211,6 +211,7 @@ impl<'r> Scanner<'r> {
             matched,
             fingerprint: fingerprint(&m.rule.id, path, matched_raw),
             raw_path: None,
+            history: None,
             span: m.span.clone(),
             snippet: snippet::build(source, index, m.span, masks),
             suppression,

@@ -332,6 +332,7 @@ mod tests {
             snippet: Snippet::default(),
             suppression: None,
             raw_path: None,
+            history: None,
             span: 0..0,
         }
     }
@@ -346,6 +347,7 @@ mod tests {
             rules: &rules,
             report: &report,
             elapsed: Duration::ZERO,
+            version_control: None,
         })
     }
 

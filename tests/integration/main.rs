@@ -17,6 +17,7 @@ mod cors_javascript;
 mod cors_python_jvm;
 mod fixtures;
 mod formats;
+mod history;
 mod hook;
 mod hostile_inputs;
 mod hostile_output;
