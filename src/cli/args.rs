@@ -290,7 +290,6 @@ pub struct GitScanArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallHookArgs {
-
     /// Replace an existing pre-commit hook that katscan did not write (a
     /// symbolic link is replaced, not its target) or that was edited since
     /// katscan wrote it; with --uninstall, remove katscan's hook even if it
