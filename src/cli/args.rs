@@ -36,7 +36,9 @@ pub enum Command {
     /// Examples: `katscan history` (HEAD), `katscan history --all`,
     /// `katscan history origin/main..HEAD` (a branch's new commits).
     History(HistoryArgs),
-    /// Install a git pre-commit hook that runs `katscan staged`.
+    /// Install a git pre-commit hook that runs `katscan staged` (with
+    /// --pre-push, a pre-push hook that runs `katscan history` on what is
+    /// pushed).
     InstallHook(InstallHookArgs),
     /// List the rules katscan runs.
     Rules(RulesArgs),
@@ -290,6 +292,12 @@ pub struct GitScanArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallHookArgs {
+    /// Install (or with --uninstall remove) a pre-push hook instead: it
+    /// runs `katscan history` on the commits being pushed, so a key added
+    /// and removed again before the push is still refused.
+    #[arg(long)]
+    pub pre_push: bool,
+
     /// Replace an existing pre-commit hook that katscan did not write (a
     /// symbolic link is replaced, not its target) or that was edited since
     /// katscan wrote it; with --uninstall, remove katscan's hook even if it

@@ -141,8 +141,26 @@ fn pre_commit_hooks_are_valid_and_serial() {
         .iter()
         .map(|h| (h["id"].as_str().unwrap(), h["language"].as_str().unwrap()))
         .collect();
-    assert_eq!(summary, [("katscan", "rust"), ("katscan-system", "system")]);
-    for hook in hooks {
+    assert_eq!(
+        summary,
+        [
+            ("katscan", "rust"),
+            ("katscan-system", "system"),
+            ("katscan-history", "rust"),
+            ("katscan-history-system", "system"),
+        ]
+    );
+    let (file_hooks, history_hooks) = hooks.split_at(2);
+    for hook in history_hooks {
+        let id = &hook["id"];
+        let entry = hook["entry"].as_str().unwrap();
+        assert!(entry.contains("exec katscan history "), "{id}");
+        assert_eq!(hook["pass_filenames"], false, "{id}: it scans commits");
+        assert_eq!(hook["always_run"], true, "{id}");
+        assert_eq!(hook["require_serial"], true, "{id}");
+        assert_eq!(hook["stages"], serde_json::json!(["pre-push"]), "{id}");
+    }
+    for hook in file_hooks {
         let id = &hook["id"];
         assert!(
             hook["entry"].as_str().unwrap().starts_with("katscan scan"),
@@ -897,4 +915,45 @@ fn a_checkout_too_shallow_for_the_pull_request_says_so_and_fails() {
         scan.stdout
     );
     assert!(!runner.action_on(&[("history", "false")], &event).failed);
+}
+
+#[test]
+fn the_pre_push_hook_entry_scans_the_range_pre_commit_names() {
+    // The entry as pre-commit runs it: split like a shell, with the refs
+    // of the push in the environment.
+    let (runner, [base, added, removed]) = runner_with_a_key_added_and_removed();
+    let hooks = yaml_file(".pre-commit-hooks.yaml");
+    let entry = hooks[2]["entry"].as_str().unwrap();
+    let words: Vec<String> = {
+        let split = Command::new("sh")
+            .arg("-c")
+            .arg(format!("for w in {entry}; do printf '%s\\0' \"$w\"; done"))
+            .output()
+            .unwrap();
+        String::from_utf8(split.stdout)
+            .unwrap()
+            .split('\0')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(words[0], "sh");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_katscan"));
+    let mut path = OsString::from(bin.parent().unwrap());
+    path.push(":/usr/bin:/bin");
+    let run = |from: &str, to: &str| {
+        let output = Command::new(&words[0])
+            .args(&words[1..])
+            .current_dir(runner.workspace.path())
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .env("PRE_COMMIT_FROM_REF", from)
+            .env("PRE_COMMIT_TO_REF", to)
+            .output()
+            .unwrap();
+        exit_code(&output)
+    };
+    assert_eq!(run(&base, &removed), 1, "the pushed commits held a key");
+    assert_eq!(run(&added, &removed), 0, "the removal alone is clean");
+    assert_eq!(run("", &removed), 1, "no FROM_REF: all of TO_REF's history");
 }
