@@ -285,45 +285,86 @@ impl Repository {
         Ok(commits)
     }
 
-    /// The blob at each of `paths` in commit `tip` (raw names), as a map
-    /// from name to object id; paths absent there (or not files) are not
-    /// in it. One `ls-tree` per call; names are literal, never patterns.
-    pub fn blobs_at(
-        &self,
-        tip: &str,
-        paths: &[&[u8]],
-    ) -> Result<HashMap<Vec<u8>, String>, GitError> {
-        let mut found = HashMap::new();
-        // A few thousand names per process keeps well inside the limits
-        // on a command line's length.
-        for chunk in paths.chunks(2000) {
+    /// The object at each `(commit, raw path)` of `queries`, in order;
+    /// `None` where the commit has nothing at that path. One `git cat-file
+    /// --batch-check` for them all (a repository with hundreds of tags
+    /// would otherwise take one process per tag).
+    pub fn objects_at(&self, queries: &[(&str, &[u8])]) -> Result<Vec<Option<String>>, GitError> {
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A name with a line break cannot be asked on a line: asked with
+        // `ls-tree`, one process per such name and commit (rare).
+        let (lines, odd): (Vec<usize>, Vec<usize>) =
+            (0..queries.len()).partition(|&i| !queries[i].1.contains(&b'\n'));
+        let mut found: Vec<Option<String>> = vec![None; queries.len()];
+        let mut child = git_command(
+            &self.top_level,
+            ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+        )
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(GitError::NotInstalled)?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let read = thread::scope(|scope| {
+            scope.spawn(|| {
+                let mut writer = io::BufWriter::new(&mut stdin);
+                for &i in &lines {
+                    let (commit, path) = queries[i];
+                    let line = [commit.as_bytes(), b":", path, b"\n"].concat();
+                    if writer.write_all(&line).is_err() {
+                        return;
+                    }
+                }
+                let _ = writer.flush();
+            });
+            let mut reader = BufReader::new(stdout);
+            let mut answer = String::new();
+            for &i in &lines {
+                answer.clear();
+                if reader.read_line(&mut answer)? == 0 {
+                    return Err(GitError::BadOutput {
+                        command: "cat-file --batch-check".into(),
+                        message: "output ended early".into(),
+                    });
+                }
+                // `<id> blob`, or `<query> missing` (nothing there).
+                if let Some(id) = answer.trim_end().strip_suffix(" blob") {
+                    found[i] = Some(id.to_string());
+                }
+            }
+            Ok(())
+        });
+        drop(stdin);
+        let output = child.wait_with_output()?;
+        read?;
+        if !output.status.success() {
+            return Err(GitError::Failed {
+                command: "cat-file --batch-check".into(),
+                message: stderr_line(&output),
+            });
+        }
+        for i in odd {
+            let (commit, path) = queries[i];
             let mut command = git_command(
                 &self.top_level,
-                ["--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree"],
+                ["--literal-pathspecs", "ls-tree", "-z", "--full-tree"],
             );
-            command.arg(tip).arg("--");
-            for path in chunk {
-                command.arg(path_from_git(path));
-            }
+            command.arg(commit).arg("--").arg(path_from_git(path));
             let output = command
                 .stdin(Stdio::null())
                 .output()
                 .map_err(GitError::NotInstalled)?;
-            if !output.status.success() {
-                return Err(GitError::Failed {
-                    command: format!("ls-tree {tip}"),
-                    message: stderr_line(&output),
-                });
-            }
-            for record in output.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-                // `<mode> <type> <id>\t<path>`
-                let Some(tab) = record.iter().position(|&b| b == b'\t') else {
-                    continue;
-                };
-                let meta = String::from_utf8_lossy(&record[..tab]);
-                if let [_, "blob", id] = meta.split(' ').collect::<Vec<_>>()[..] {
-                    found.insert(record[tab + 1..].to_vec(), id.to_string());
-                }
+            let record = output.stdout.split(|&b| b == 0).next().unwrap_or_default();
+            let meta = record.split(|&b| b == b'\t').next().unwrap_or_default();
+            if let [_, "blob", id] =
+                String::from_utf8_lossy(meta).split(' ').collect::<Vec<_>>()[..]
+            {
+                found[i] = Some(id.to_string());
             }
         }
         Ok(found)

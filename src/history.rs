@@ -4,8 +4,8 @@
 //!
 //! Three git processes do the reading, whatever the size of the history:
 //! `git log --raw` lists what each commit changed (parents first), `git
-//! cat-file --batch` streams each unique blob once, and `ls-tree` asks the
-//! range's tips whether a key is still there. A reader thread feeds the
+//! cat-file --batch` streams each unique blob once, and `cat-file
+//! --batch-check` asks the range's tips whether a key is still there. A reader thread feeds the
 //! blobs through a bounded channel to scoped worker threads that run the
 //! per-file step every source shares ([`scan_contents`]): the same
 //! decoding, binary sniff, rules and raw-path identity as a file scan.
@@ -526,18 +526,19 @@ fn present_at_tips(
         .iter()
         .map(|&path| (paths[path].bytes.as_slice(), path))
         .collect();
-    let names: Vec<&[u8]> = by_name.keys().copied().collect();
-    for tip in tips {
-        for (name, id) in repository.blobs_at(tip, &names)? {
-            let Some(&path) = by_name.get(name.as_slice()) else {
-                continue;
-            };
-            let Some(&unit) = unit_index.get(&id) else {
-                continue;
-            };
-            if let Some(prints) = holds.get(&(unit, path)) {
-                present.extend(prints.iter().map(|print| (path, print.clone())));
-            }
+    let queries: Vec<(&str, &[u8])> = tips
+        .iter()
+        .flat_map(|tip| by_name.keys().map(move |name| (tip.as_str(), *name)))
+        .collect();
+    let answers = repository.objects_at(&queries)?;
+    for ((_, name), id) in queries.iter().zip(answers) {
+        let Some(id) = id else { continue };
+        let path = by_name[name];
+        let Some(&unit) = unit_index.get(&id) else {
+            continue;
+        };
+        if let Some(prints) = holds.get(&(unit, path)) {
+            present.extend(prints.iter().map(|print| (path, print.clone())));
         }
     }
     Ok(present)
