@@ -89,10 +89,8 @@ open(manifest, "w").write("\n".join(keys) + "\n")
 PY
     git -C "$work" add -A
     git -C "$work" -c user.name=bench -c user.email=bench@katscan.invalid commit -q --no-verify -m "add config"
-    git -C "$work" rm -q -r config deploy src/katalo_client.rs web/app.js README.katalo.md 2>/dev/null ||
-        git -C "$work" rm -q -r -- $(git -C "$work" diff --name-only HEAD~1 HEAD)
+    git -C "$work" rm -q -- $(git -C "$work" diff --name-only HEAD~1 HEAD)
     git -C "$work" -c user.name=bench -c user.email=bench@katscan.invalid commit -q --no-verify -m "remove config"
-    git -C "$repo" branch -q katscan-bench-planted HEAD 2>/dev/null || true
     git -C "$repo" update-ref refs/heads/katscan-bench-planted "$(git -C "$work" rev-parse HEAD)"
     git -C "$repo" worktree remove --force "$work"
 }
@@ -116,7 +114,7 @@ peak() {
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(https://github.com/BurntSushi/ripgrep)
 for target in "${targets[@]}"; do
-    name=$(basename "${target%.git}")
+    name=$(basename "$(dirname "$target")")_$(basename "${target%.git}")
     repo="$root/$name"
     if [[ ! -d "$repo/.git" ]]; then
         git clone -q --no-checkout "$target" "$repo"

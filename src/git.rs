@@ -183,7 +183,9 @@ impl Repository {
                 drop(writer);
                 drop(stdin);
             });
-            read_batch(BufReader::new(stdout), ids, &mut visit)
+            // A large buffer: most blobs are small, and one read each
+            // through an 8 KiB buffer was a tenth of a history scan.
+            read_batch(BufReader::with_capacity(1 << 20, stdout), ids, &mut visit)
         });
         if result.is_err() {
             // The reader stopped early: git may be blocked writing.
@@ -198,6 +200,21 @@ impl Repository {
             });
         }
         Ok(())
+    }
+
+    /// Every object id in the object database, in pack order (how `git
+    /// cat-file --batch-all-objects --unordered` lists them): reading
+    /// blobs in this order lets git reuse the delta bases it just
+    /// inflated. On cargo's history (58,681 blobs, 1.4 GB) `cat-file
+    /// --batch` took 10.4 s oldest first, 4.8 s newest first, 2.3 s in
+    /// pack order; listing 233k objects takes 0.2 s.
+    pub fn objects_in_pack_order(&self) -> Result<Vec<u8>, GitError> {
+        self.run([
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname)",
+            "--unordered",
+        ])
     }
 
     /// Whether the repository is a shallow clone: its history stops at

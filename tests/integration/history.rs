@@ -611,3 +611,32 @@ fn history_reports_are_valid_json_and_sarif_with_the_commit() {
     let scanned: Value = serde_json::from_slice(&scan.stdout).unwrap();
     assert!(scanned["findings"][0].get("history").is_none());
 }
+
+#[test]
+fn thousands_of_blobs_are_each_scanned_once() {
+    // Past the size where blobs are read in git's pack order.
+    let repo = git_repo();
+    let root = repo.path();
+    for i in 0..1200 {
+        write(root, &format!("gen/{i:04}.txt"), format!("value {i}\n"));
+    }
+    write(root, "gen/0500.txt", format!("K={}\n", key()));
+    let first = commit(root, "many files");
+    for i in 0..1200 {
+        write(root, &format!("gen/{i:04}.txt"), format!("value {i} v2\n"));
+    }
+    write(root, "gen/0999.txt", format!("v2\nK={}\n", other_key()));
+    let second = commit(root, "all changed");
+    git(root, &["gc", "-q"]);
+
+    let (document, code) = history_json(root, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rows(&document),
+        [
+            row(&first, "gen/0500.txt", 1, "KAT001", false, Some(&second)),
+            row(&second, "gen/0999.txt", 2, "KAT001", true, None),
+        ]
+    );
+    assert_eq!(document["summary"]["files_scanned"], 2400);
+}
