@@ -13,6 +13,11 @@
 //! time from one pipe, so a shared receiver is all the scheduling needed,
 //! and no dependency is added.)
 //!
+//! Only rules tagged `secret` (KAT001-KAT003, and custom rules with the tag)
+//! report from history: a leaked key stays leaked in every clone, whereas
+//! code that was fixed (a permissive CORS policy, a direct browser call)
+//! no longer runs anywhere, and what still runs is the working tree scan's.
+//!
 //! A finding is reported once per fingerprint (rule, path, matched text):
 //! at the oldest commit whose version of the path holds it. The fingerprint
 //! is the one a file scan gives, so a baseline entry written by `katscan
@@ -144,6 +149,9 @@ struct Unit {
     id: String,
     paths: Vec<usize>,
 }
+
+/// The tag of the rules whose findings history reports.
+const SECRET_TAG: &str = "secret";
 
 /// Blobs are handed to the workers in batches of about this many bytes,
 /// or [`BATCH_BLOBS`] blobs, whichever comes first.
@@ -289,6 +297,18 @@ pub fn scan(
             detail: problem.message.clone(),
             raw_path: None,
         });
+    }
+
+    let secret_rules: HashSet<&str> = scanner
+        .rules()
+        .rules()
+        .iter()
+        .filter(|rule| rule.tags.iter().any(|tag| tag == SECRET_TAG))
+        .map(|rule| rule.id.as_str())
+        .collect();
+    for scan in scans.values_mut() {
+        scan.findings
+            .retain(|finding| secret_rules.contains(finding.rule_id.as_str()));
     }
 
     // Which fingerprints each (blob, path) holds: what "still there" and

@@ -65,6 +65,11 @@ impl<'r> Scanner<'r> {
         }
     }
 
+    /// The rules this scanner runs.
+    pub fn rules(&self) -> &'r RuleSet {
+        self.rules
+    }
+
     /// All findings in `source`, the contents of the file reported as
     /// `path` (relative, `/`-separated; used for path scopes, comment syntax
     /// and reports). Without a location on disk, which files ship to

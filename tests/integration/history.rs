@@ -640,3 +640,48 @@ fn thousands_of_blobs_are_each_scanned_once() {
     );
     assert_eq!(document["summary"]["files_scanned"], 2400);
 }
+
+#[test]
+fn history_reports_leaked_keys_not_code_that_was_fixed() {
+    // A permissive CORS policy, fixed in the next commit, no longer runs
+    // anywhere; a key, removed in the same commit, is still leaked. The
+    // CORS policy still in the tree is the working-tree scan's finding.
+    let repo = git_repo();
+    let root = repo.path();
+    let cors =
+        "def options(response):\n    response.headers[\"Access-Control-Allow-Origin\"] = \"*\"\n";
+    write(root, "api/views.py", cors);
+    write(
+        root,
+        "api/settings.py",
+        format!("KATALO_API_KEY = \"{}\"\n", key()),
+    );
+    let added = commit(root, "api");
+    write(
+        root,
+        "api/settings.py",
+        "import os\nKATALO_API_KEY = os.environ[\"KATALO_API_KEY\"]\n",
+    );
+    let fixed = commit(root, "read the key from the environment");
+    let scan = katscan()
+        .current_dir(root)
+        .args(["scan", "-f", "json", "."])
+        .output()
+        .unwrap();
+    let scanned: Value = serde_json::from_slice(&scan.stdout).unwrap();
+    assert_eq!(scanned["findings"][0]["rule_id"], "CORS001", "{scanned}");
+
+    let (document, code) = history_json(root, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rows(&document),
+        [row(
+            &added,
+            "api/settings.py",
+            1,
+            "KAT001",
+            false,
+            Some(&fixed)
+        )]
+    );
+}
