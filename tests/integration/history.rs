@@ -685,3 +685,32 @@ fn history_reports_leaked_keys_not_code_that_was_fixed() {
         )]
     );
 }
+
+#[test]
+fn since_limits_the_scan_to_recent_commits() {
+    let repo = git_repo();
+    let root = repo.path();
+    write(root, "old.env", format!("K={}\n", key()));
+    git(root, &["add", "-A"]);
+    let output = Command::new("git")
+        .args(["commit", "-q", "-m", "old"])
+        .current_dir(root)
+        .env("GIT_AUTHOR_DATE", "2020-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2020-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    write(root, "new.env", format!("K={}\n", other_key()));
+    let new = commit(root, "new");
+
+    let (document, _) = history_json(root, &["--since", "2021-01-01"]);
+    assert_eq!(
+        rows(&document),
+        [row(&new, "new.env", 1, "KAT001", true, None)]
+    );
+    let (document, _) = history_json(root, &[]);
+    assert_eq!(rows(&document).len(), 2);
+    let output = history(root, &["--since", "2099-01-01"]);
+    assert_eq!(exit_code(&output), 2);
+    assert!(stdout_and_stderr(&output).contains("--since 2099-01-01 names no commits"));
+}
