@@ -89,7 +89,7 @@ open(manifest, "w").write("\n".join(keys) + "\n")
 PY
     git -C "$work" add -A
     git -C "$work" -c user.name=bench -c user.email=bench@katscan.invalid commit -q --no-verify -m "add config"
-    git -C "$work" rm -q -- $(git -C "$work" diff --name-only HEAD~1 HEAD)
+    git -C "$work" diff -z --name-only HEAD~1 HEAD | xargs -0 git -C "$work" rm -q --
     git -C "$work" -c user.name=bench -c user.email=bench@katscan.invalid commit -q --no-verify -m "remove config"
     git -C "$repo" update-ref refs/heads/katscan-bench-planted "$(git -C "$work" rev-parse HEAD)"
     git -C "$repo" worktree remove --force "$work"

@@ -76,16 +76,18 @@ const PRE_PUSH_TAIL: &str = r#"# Refuses a push whose commits ever held a Katalo
 if ! command -v katscan >/dev/null 2>&1; then
     echo "katscan pre-push hook: katscan is not on PATH." >&2
     echo "Install it (cargo install --locked --path <katscan checkout>) or" >&2
-    echo "remove the hook with: rm "$0"" >&2
+    echo "remove the hook with: rm \"$0\"" >&2
     exit 1
 fi
 remote="$1"
 status=0
-while read -r local_ref local_id remote_ref remote_id; do
+while read -r local_ref local_id _remote_ref remote_id; do
     case "$local_id" in *[!0]*) ;; *) continue ;; esac
     case "$remote_id" in
         *[!0]*) git cat-file -e "$remote_id^{commit}" 2>/dev/null || remote_id=0 ;;
     esac
+    # Object ids, one word each: the split is wanted.
+    # shellcheck disable=SC2046
     case "$remote_id" in
         *[!0]*) set -- "$remote_id..$local_id" ;;
         *) set -- "$local_id" $(git for-each-ref --format='^%(objectname)' "refs/remotes/$remote/") ;;
