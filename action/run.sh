@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The action's scan step. One `katscan scan` writes three reports: SARIF
-# (for code scanning), GitHub annotations and a Markdown job summary. This
-# script caps the annotations at what GitHub shows, appends the summary and
-# sets the step's outputs.
+# (for code scanning), GitHub annotations and a Markdown job summary. With
+# the history input on "auto", `katscan history` then scans the event's
+# commits (a pull request's base..head, a push's before..after) into
+# annotations and the summary too, and a second SARIF file beside the
+# first; the step's outcome is the worse of the two. This script caps the
+# annotations at what GitHub shows, appends the summary and sets the
+# step's outputs.
 #
 # Findings do not fail this step: katscan's exit status goes to the
 # `exit-code` output, and the action's last step fails the job with it,
@@ -38,9 +42,15 @@ fail_on="${INPUT_FAIL_ON:-warning}"
 sarif_file="${INPUT_SARIF_FILE:-katscan.sarif}"
 upload="${INPUT_UPLOAD_SARIF:-false}"
 
+history="${INPUT_HISTORY:-auto}"
+
 case "$upload" in
     true | false) ;;
     *) fail "upload-sarif must be \"true\" or \"false\", not \"$upload\"" ;;
+esac
+case "$history" in
+    auto | false) ;;
+    *) fail "history must be \"auto\" or \"false\", not \"$history\"" ;;
 esac
 case "$sarif_file" in
     *$'\n'* | *$'\r'*) fail "sarif-file must not contain a line break" ;;
@@ -93,6 +103,57 @@ katscan scan "$scan_path" ${extra_args[@]+"${extra_args[@]}"} \
     --report "markdown=$markdown" || status=$?
 
 [[ -f "$annotations" ]] || : >"$annotations"
+
+# The event's commits: what a pull request or a push brings in, which the
+# working tree no longer shows when a key was added and then removed.
+zero=0000000000000000000000000000000000000000
+range=()
+case "${KATSCAN_EVENT_NAME:-}" in
+    pull_request | pull_request_target)
+        [[ -n "${KATSCAN_PR_BASE:-}" && -n "${KATSCAN_PR_HEAD:-}" ]] &&
+            range=("$KATSCAN_PR_BASE..$KATSCAN_PR_HEAD") ;;
+    push)
+        if [[ -n "${KATSCAN_PUSH_AFTER:-}" && "$KATSCAN_PUSH_AFTER" != "$zero" ]]; then
+            if [[ -n "${KATSCAN_PUSH_BEFORE:-}" && "$KATSCAN_PUSH_BEFORE" != "$zero" ]]; then
+                range=("$KATSCAN_PUSH_BEFORE..$KATSCAN_PUSH_AFTER")
+            elif [[ -n "${KATSCAN_DEFAULT_BRANCH:-}" ]] &&
+                git rev-parse -q --verify "refs/remotes/origin/$KATSCAN_DEFAULT_BRANCH^{commit}" >/dev/null 2>&1; then
+                # A new branch: its commits that the default branch lacks.
+                range=("$KATSCAN_PUSH_AFTER" "^refs/remotes/origin/$KATSCAN_DEFAULT_BRANCH")
+            else
+                range=("$KATSCAN_PUSH_AFTER")
+            fi
+        fi ;;
+esac
+history_status=0
+if [[ "$history" == auto && ${#range[@]} -gt 0 ]]; then
+    # Every commit the range names must be here: a shallow checkout
+    # (actions/checkout fetches one commit by default) would otherwise
+    # scan less than the pull request, or nothing, without a word.
+    missing=""
+    for revision in "${range[@]}"; do
+        for commit in ${revision//../ }; do
+            commit=${commit#^}
+            [[ "$commit" == refs/* ]] && continue
+            git cat-file -e "$commit^{commit}" 2>/dev/null || missing="$missing $commit"
+        done
+    done
+    history_sarif="${sarif_file%.sarif}-history.sarif"
+    rm -f "$history_sarif"
+    if [[ -n "$missing" ]]; then
+        echo "::error title=katscan history::$(escape "the checkout is too shallow to scan the commits of this ${KATSCAN_EVENT_NAME} (missing:$missing): set \`fetch-depth: 0\` on actions/checkout, or \`history: false\` on katscan to scan the working tree only")"
+        history_status=2
+    else
+        katscan history "${range[@]}" \
+            --fail-on "$fail_on" \
+            --format github --output "$work/history-annotations" \
+            --report "sarif=$history_sarif" \
+            --report "markdown=$work/history.md" || history_status=$?
+        if [[ -f "$work/history-annotations" ]]; then
+            cat "$work/history-annotations" >>"$annotations"
+        fi
+    fi
+fi
 findings=$(grep -c '^::' "$annotations" || true)
 
 # Print the first annotations of each level. The closing notice takes one
@@ -124,6 +185,17 @@ if [[ -s "$markdown" ]]; then
     cat "$markdown" >>"$summary"
 else
     printf '## katscan: the scan did not complete\n\nkatscan exited with status %d before writing its report: see the job log.\n' "$status" >>"$summary"
+fi
+if [[ -s "$work/history.md" ]]; then
+    printf '\n### Commits %s\n\n' "${range[*]}" >>"$summary"
+    cat "$work/history.md" >>"$summary"
+fi
+
+# One outcome: an error in either scan, else findings in either.
+if [[ $status -ne 2 && $history_status -ne 0 ]]; then
+    if [[ $history_status -eq 2 || $status -eq 0 ]]; then
+        status=$history_status
+    fi
 fi
 
 sarif_written=false

@@ -512,6 +512,7 @@ mod tests {
             snippet: Snippet::default(),
             suppression: None,
             raw_path: None,
+            history: None,
             span: 0..0,
         }
     }

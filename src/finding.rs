@@ -5,9 +5,11 @@
 
 use std::cmp::Ordering;
 use std::ops::Range;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use crate::git::Commit;
 use crate::location::Position;
 use crate::rules::Level;
 use crate::snippet::Snippet;
@@ -44,6 +46,53 @@ pub struct Finding {
     /// Byte offsets of the match in the scanned text, for recomputing the
     /// fingerprint when the file turns out to have a non-UTF-8 name.
     pub span: Range<usize>,
+    /// Where in git history the finding entered, for a finding of a
+    /// history scan (`path` is then the path in that commit); `None` for a
+    /// file or index scan.
+    pub history: Option<Box<HistoryOrigin>>,
+}
+
+/// The commit that brought a finding into the history scanned, and what
+/// became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryOrigin {
+    /// The oldest commit of the range (parents first) whose tree holds the
+    /// matched text at this path.
+    pub introduced: Arc<Commit>,
+    /// Whether the same match (same rule, path and text) is at this path
+    /// in a tip of the range: still in the code, not only in history.
+    pub still_present: bool,
+    /// When it is not: the first later commit (parents first) that changed
+    /// the path to a version without it, or deleted the path. `None` when
+    /// no commit in the range did (the range's tips are on other lines).
+    pub removed_in: Option<Arc<Commit>>,
+}
+
+impl HistoryOrigin {
+    /// "introduced in 3f2a9c1 by A on 2026-11-03, removed in 9b0e44d;
+    /// still in history", as the human report says it.
+    pub fn describe(&self) -> String {
+        let day = self
+            .introduced
+            .date
+            .get(..10)
+            .unwrap_or(&self.introduced.date);
+        let mut text = format!(
+            "introduced in {} by {} on {day}",
+            self.introduced.short_id, self.introduced.author
+        );
+        if self.still_present {
+            text.push_str("; still present at the tip");
+        } else {
+            if let Some(removed) = &self.removed_in {
+                text.push_str(&format!(", removed in {}", removed.short_id));
+            } else {
+                text.push_str(", not at the tip");
+            }
+            text.push_str("; still in history");
+        }
+        text
+    }
 }
 
 /// Where a suppression was recorded, as SARIF distinguishes them.

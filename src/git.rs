@@ -1,8 +1,9 @@
 //! The little of git katscan needs, by running the `git` command (as
-//! gitleaks does): the index entries about to be committed, their blobs,
-//! and where hooks live. A fixed number of processes per call, never one
-//! per file.
+//! gitleaks does): the index entries about to be committed, the files each
+//! commit of a range changed, their blobs, and where hooks live. A fixed
+//! number of processes per call, never one per file or per commit.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -151,10 +152,30 @@ impl Repository {
     where
         F: FnMut(usize, u64, &mut dyn Read) -> io::Result<()>,
     {
+        self.stream_blobs(ids, |index, blob| match blob {
+            Some((size, body)) => visit(index, size, body),
+            None => Err(io::Error::other(format!(
+                "object {} is missing",
+                ids[index]
+            ))),
+        })
+    }
+
+    /// [`Repository::read_blobs`], but an object missing from the object
+    /// database (a partial clone's blob that was never fetched) is handed
+    /// to `visit` as `None` instead of ending the read. Missing objects are
+    /// not fetched on demand (`GIT_NO_LAZY_FETCH`, git 2.44+): one network
+    /// round trip per blob would make a scan of a blobless clone take hours.
+    pub fn stream_blobs<F>(&self, ids: &[&str], mut visit: F) -> Result<(), GitError>
+    where
+        F: FnMut(usize, Option<(u64, &mut dyn Read)>) -> io::Result<()>,
+    {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut child = git_command(&self.top_level, ["cat-file", "--batch"])
+        let mut command = git_command(&self.top_level, ["cat-file", "--batch"]);
+        command.env("GIT_NO_LAZY_FETCH", "1");
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -176,8 +197,14 @@ impl Repository {
                 drop(writer);
                 drop(stdin);
             });
-            read_batch(BufReader::new(stdout), ids, &mut visit)
+            // A large buffer: most blobs are small, and one read each
+            // through an 8 KiB buffer was a tenth of a history scan.
+            read_batch(BufReader::with_capacity(1 << 20, stdout), ids, &mut visit)
         });
+        if result.is_err() {
+            // The reader stopped early: git may be blocked writing.
+            let _ = child.kill();
+        }
         let output = child.wait_with_output()?;
         result?;
         if !output.status.success() {
@@ -187,6 +214,220 @@ impl Repository {
             });
         }
         Ok(())
+    }
+
+    /// Every object id in the object database, in pack order (how `git
+    /// cat-file --batch-all-objects --unordered` lists them): reading
+    /// blobs in this order lets git reuse the delta bases it just
+    /// inflated. On cargo's history (58,681 blobs, 1.4 GB) `cat-file
+    /// --batch` took 10.4 s oldest first, 4.8 s newest first, 2.3 s in
+    /// pack order; listing 233k objects takes 0.2 s.
+    pub fn objects_in_pack_order(&self) -> Result<Vec<u8>, GitError> {
+        self.run([
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname)",
+            "--unordered",
+        ])
+    }
+
+    /// Whether the repository is a shallow clone: its history stops at
+    /// grafted commits whose parents were never fetched.
+    pub fn is_shallow(&self) -> Result<bool, GitError> {
+        let stdout = self.run(["rev-parse", "--is-shallow-repository"])?;
+        Ok(stdout.starts_with(b"true"))
+    }
+
+    /// The commits `revisions` name (as `git log` takes them: `main..HEAD`,
+    /// `A...B`, a branch; every ref with `all`), oldest first with parents
+    /// before children, each with the files it changed relative to its
+    /// first parent (everything for a root commit, or a commit whose
+    /// parents a shallow clone lacks). A merge lists what it brought into
+    /// its first parent, so a file first seen in a merge (a side branch's
+    /// work, or a resolution that added a key) is listed there too.
+    pub fn commit_changes(
+        &self,
+        revisions: &[String],
+        all: bool,
+        since: Option<&str>,
+    ) -> Result<Vec<CommitChanges>, GitError> {
+        let mut args: Vec<String> = [
+            "log",
+            "-z",
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            "--root",
+            "--diff-merges=first-parent",
+            "--topo-order",
+            "--reverse",
+            "--no-color",
+            "--no-show-signature",
+            "--no-mailmap",
+            "--format=%x01%H%x00%an%x00%aI",
+        ]
+        .map(String::from)
+        .to_vec();
+        if let Some(since) = since {
+            args.push(format!("--since={since}"));
+        }
+        if all {
+            args.push("--all".into());
+        }
+        args.push("--end-of-options".into());
+        args.extend(revisions.iter().cloned());
+        args.push("--".into());
+        let stdout = self.run(&args)?;
+        parse_log(&stdout)
+    }
+
+    /// The commits the positive `revisions` (every ref with `all`) point
+    /// at: the tips of a range, where "is the key still there" is asked.
+    pub fn tips(&self, revisions: &[String], all: bool) -> Result<Vec<String>, GitError> {
+        let mut args: Vec<String> = vec!["rev-parse".into(), "--revs-only".into()];
+        if all {
+            args.push("--all".into());
+        }
+        args.extend(revisions.iter().cloned());
+        if revisions.is_empty() && !all {
+            args.push("HEAD".into());
+        }
+        let stdout = self.run(&args)?;
+        let text = String::from_utf8_lossy(&stdout);
+        let mut tips: Vec<String> = text
+            .lines()
+            .filter(|line| !line.is_empty() && line.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|line| format!("{line}^{{commit}}"))
+            .collect();
+        // Resolve tags to commits so one commit is asked about once.
+        if tips.is_empty() {
+            return Ok(tips);
+        }
+        // Every argument is `<hex id>^{commit}`: none can be an option.
+        let mut args: Vec<String> = vec!["rev-parse".into()];
+        args.append(&mut tips);
+        let stdout = self.run(&args)?;
+        let mut commits: Vec<String> = String::from_utf8_lossy(&stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        commits.sort();
+        commits.dedup();
+        Ok(commits)
+    }
+
+    /// The object at each `(commit, raw path)` of `queries`, in order;
+    /// `None` where the commit has nothing at that path. One `git cat-file
+    /// --batch-check` for them all (a repository with hundreds of tags
+    /// would otherwise take one process per tag).
+    pub fn objects_at(&self, queries: &[(&str, &[u8])]) -> Result<Vec<Option<String>>, GitError> {
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A name with a line break cannot be asked on a line: asked with
+        // `ls-tree`, one process per such name and commit (rare).
+        let (lines, odd): (Vec<usize>, Vec<usize>) =
+            (0..queries.len()).partition(|&i| !queries[i].1.contains(&b'\n'));
+        let mut found: Vec<Option<String>> = vec![None; queries.len()];
+        let mut child = git_command(
+            &self.top_level,
+            ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+        )
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(GitError::NotInstalled)?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let read = thread::scope(|scope| {
+            scope.spawn(|| {
+                let mut writer = io::BufWriter::new(&mut stdin);
+                for &i in &lines {
+                    let (commit, path) = queries[i];
+                    let line = [commit.as_bytes(), b":", path, b"\n"].concat();
+                    if writer.write_all(&line).is_err() {
+                        return;
+                    }
+                }
+                let _ = writer.flush();
+            });
+            let mut reader = BufReader::new(stdout);
+            let mut answer = String::new();
+            for &i in &lines {
+                answer.clear();
+                if reader.read_line(&mut answer)? == 0 {
+                    return Err(GitError::BadOutput {
+                        command: "cat-file --batch-check".into(),
+                        message: "output ended early".into(),
+                    });
+                }
+                // `<id> blob`, or `<query> missing` (nothing there).
+                if let Some(id) = answer.trim_end().strip_suffix(" blob") {
+                    found[i] = Some(id.to_string());
+                }
+            }
+            Ok(())
+        });
+        drop(stdin);
+        let output = child.wait_with_output()?;
+        read?;
+        if !output.status.success() {
+            return Err(GitError::Failed {
+                command: "cat-file --batch-check".into(),
+                message: stderr_line(&output),
+            });
+        }
+        for i in odd {
+            let (commit, path) = queries[i];
+            let mut command = git_command(
+                &self.top_level,
+                ["--literal-pathspecs", "ls-tree", "-z", "--full-tree"],
+            );
+            command.arg(commit).arg("--").arg(path_from_git(path));
+            let output = command
+                .stdin(Stdio::null())
+                .output()
+                .map_err(GitError::NotInstalled)?;
+            let record = output.stdout.split(|&b| b == 0).next().unwrap_or_default();
+            let meta = record.split(|&b| b == b'\t').next().unwrap_or_default();
+            if let [_, "blob", id] =
+                String::from_utf8_lossy(meta).split(' ').collect::<Vec<_>>()[..]
+            {
+                found[i] = Some(id.to_string());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Each commit of `ids` (full ids) as short as git makes it while
+    /// unambiguous in this repository (`core.abbrev`), by full id.
+    pub fn short_ids(&self, ids: &[&str]) -> Result<HashMap<String, String>, GitError> {
+        let mut short = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(2000) {
+            let mut args = vec!["log", "--no-walk=unsorted", "--format=%H %h"];
+            args.extend(chunk.iter().copied());
+            let stdout = self.run(&args)?;
+            for line in String::from_utf8_lossy(&stdout).lines() {
+                if let Some((full, abbreviated)) = line.split_once(' ') {
+                    short.insert(full.to_string(), abbreviated.to_string());
+                }
+            }
+        }
+        Ok(short)
+    }
+
+    /// Where `origin` points, for SARIF's version-control provenance;
+    /// `None` without one.
+    pub fn origin_url(&self) -> Option<String> {
+        let output = git_output(&self.top_level, ["remote", "get-url", "origin"]).ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        let url = String::from_utf8(output.stdout).ok()?;
+        let url = without_credentials(url.trim());
+        (!url.is_empty()).then_some(url)
     }
 
     /// The directory git runs hooks from (`core.hooksPath` when set; the
@@ -294,7 +535,7 @@ fn stderr_line(output: &Output) -> String {
 fn read_batch<R, F>(mut reader: R, ids: &[&str], visit: &mut F) -> Result<(), GitError>
 where
     R: BufRead,
-    F: FnMut(usize, u64, &mut dyn Read) -> io::Result<()>,
+    F: FnMut(usize, Option<(u64, &mut dyn Read)>) -> io::Result<()>,
 {
     let bad = |message: String| GitError::BadOutput {
         command: "cat-file --batch".into(),
@@ -312,15 +553,126 @@ where
             [_, "blob", size] => size
                 .parse()
                 .map_err(|_| bad(format!("bad size in `{}`", header.trim_end())))?,
+            [_, "missing"] => {
+                visit(index, None)?;
+                continue;
+            }
             _ => return Err(bad(format!("expected a blob, got `{}`", header.trim_end()))),
         };
         let mut body = (&mut reader).take(size);
-        visit(index, size, &mut body)?;
+        visit(index, Some((size, &mut body)))?;
         io::copy(&mut body, &mut io::sink())?;
         let mut newline = [0u8; 1];
         reader.read_exact(&mut newline)?;
     }
     Ok(())
+}
+
+/// A remote URL without any `user:password@` (a token in a clone URL must
+/// not reach a report).
+fn without_credentials(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host_start = rest.find('/').unwrap_or(rest.len());
+            match rest[..host_start].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+/// One commit as `git log` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    /// The full object id.
+    pub id: String,
+    /// The id as short as git makes it while unambiguous here.
+    pub short_id: String,
+    pub author: String,
+    /// Author date, strict ISO 8601 (`2026-11-03T10:00:00+01:00`).
+    pub date: String,
+}
+
+/// What one commit did to one path, relative to its first parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The raw name, relative to the top level.
+    pub path: Vec<u8>,
+    /// What is at the path after the commit; `None` when it was deleted.
+    pub object_id: Option<String>,
+    pub kind: EntryKind,
+}
+
+/// A commit and the paths it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitChanges {
+    pub commit: Commit,
+    pub changes: Vec<Change>,
+}
+
+/// `git log -z --raw --format=%x01%H%x00%an%x00%aI`: each commit is
+/// `\x01<id>\0<author>\0<date>\0`, then (after a newline) its
+/// `:<old mode> <new mode> <old id> <new id> <status>\0<path>\0` records.
+fn parse_log(stdout: &[u8]) -> Result<Vec<CommitChanges>, GitError> {
+    let bad = |message: String| GitError::BadOutput {
+        command: "log --raw".into(),
+        message,
+    };
+    let mut fields = stdout.split(|&b| b == 0);
+    let mut commits: Vec<CommitChanges> = Vec::new();
+    while let Some(field) = fields.next() {
+        let field = field.strip_prefix(b"\n").unwrap_or(field);
+        if field.is_empty() {
+            continue;
+        }
+        if let Some(id) = field.strip_prefix(b"\x01") {
+            let mut text = || -> Result<String, GitError> {
+                let field = fields
+                    .next()
+                    .ok_or_else(|| bad("a commit record ends early".into()))?;
+                Ok(String::from_utf8_lossy(field).into_owned())
+            };
+            let id = String::from_utf8_lossy(id).into_owned();
+            let commit = Commit {
+                // `%h` would print the full id too (`--no-abbrev`, which
+                // the raw records need); see `Repository::short_ids`.
+                short_id: id.get(..7).unwrap_or(&id).to_string(),
+                id,
+                author: text()?,
+                date: text()?,
+            };
+            commits.push(CommitChanges {
+                commit,
+                changes: Vec::new(),
+            });
+            continue;
+        }
+        let Some(meta) = field.strip_prefix(b":") else {
+            return Err(bad(format!(
+                "unexpected `{}`",
+                String::from_utf8_lossy(field)
+            )));
+        };
+        let meta = String::from_utf8_lossy(meta);
+        let [_, new_mode, _, new_id, status] = meta.split(' ').collect::<Vec<_>>()[..] else {
+            return Err(bad(format!("bad record `:{meta}`")));
+        };
+        let path = fields
+            .next()
+            .ok_or_else(|| bad(format!("record `:{meta}` has no path")))?;
+        let commit = commits
+            .last_mut()
+            .ok_or_else(|| bad("a change before any commit".into()))?;
+        let deleted = status.starts_with('D') || new_mode.bytes().all(|b| b == b'0');
+        commit.changes.push(Change {
+            path: path.to_vec(),
+            object_id: (!deleted).then(|| new_id.to_string()),
+            kind: entry_kind(new_mode),
+        });
+    }
+    Ok(commits)
 }
 
 fn entry_kind(mode: &str) -> EntryKind {
@@ -514,7 +866,8 @@ mod tests {
     fn batch_output_is_split_into_blobs() {
         let output = format!("{ID_A} blob 5\nhello\n{ID_B} blob 0\n\n");
         let mut seen = Vec::new();
-        read_batch(output.as_bytes(), &[ID_A, ID_B], &mut |i, size, body| {
+        read_batch(output.as_bytes(), &[ID_A, ID_B], &mut |i, blob| {
+            let (size, body) = blob.expect("present");
             let mut text = String::new();
             body.read_to_string(&mut text)?;
             seen.push((i, size, text));
@@ -523,8 +876,73 @@ mod tests {
         .unwrap();
         assert_eq!(seen, [(0, 5, "hello".to_string()), (1, 0, String::new())]);
 
-        let missing = format!("{ID_A} missing\n");
-        let result = read_batch(missing.as_bytes(), &[ID_A], &mut |_, _, _| Ok(()));
+        // A missing object (a partial clone's) is reported, and the blobs
+        // after it still read.
+        let missing = format!("{ID_A} missing\n{ID_B} blob 2\nhi\n");
+        let mut seen = Vec::new();
+        read_batch(missing.as_bytes(), &[ID_A, ID_B], &mut |i, blob| {
+            seen.push((i, blob.map(|(size, _)| size)));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, [(0, None), (1, Some(2))]);
+
+        let tree = format!("{ID_A} tree 0\n\n");
+        let result = read_batch(tree.as_bytes(), &[ID_A], &mut |_, _| Ok(()));
         assert!(matches!(result, Err(GitError::BadOutput { .. })));
+    }
+
+    #[test]
+    fn remote_urls_lose_their_credentials() {
+        assert_eq!(
+            without_credentials("https://x-access-token:ghs_abc@github.com/o/r.git"),
+            "https://github.com/o/r.git"
+        );
+        assert_eq!(
+            without_credentials("https://github.com/o/r"),
+            "https://github.com/o/r"
+        );
+        assert_eq!(
+            without_credentials("git@github.com:o/r.git"),
+            "git@github.com:o/r.git"
+        );
+    }
+
+    #[test]
+    fn log_records_split_into_commits_and_changes() {
+        let mut raw = Vec::new();
+        raw.extend_from_slice(
+            format!("\x01{ID_A}\0Ann\x002026-11-03T10:00:00+01:00\0\n").as_bytes(),
+        );
+        raw.extend_from_slice(format!(":000000 100644 {ZERO} {ID_B} A\0").as_bytes());
+        raw.extend_from_slice(b"a b\xff.env\0");
+        raw.extend_from_slice(format!(":000000 160000 {ZERO} {ID_B} A\0sub\0").as_bytes());
+        // A commit that changed nothing (an empty commit), then a deletion.
+        raw.extend_from_slice(format!("\x01{ID_B}\0Bo\x002026-11-04T00:00:00Z\0").as_bytes());
+        raw.extend_from_slice(format!("\x01{ZERO}\0Cy\x002026-11-05T00:00:00Z\0\n").as_bytes());
+        raw.extend_from_slice(format!(":100644 000000 {ID_B} {ZERO} D\0").as_bytes());
+        raw.extend_from_slice(b"a b\xff.env\0");
+        let commits = parse_log(&raw).unwrap();
+        assert_eq!(commits.len(), 3);
+        assert_eq!(commits[0].commit.id, ID_A);
+        assert_eq!(commits[0].commit.short_id, &ID_A[..7]);
+        assert_eq!(commits[0].commit.author, "Ann");
+        assert_eq!(commits[0].commit.date, "2026-11-03T10:00:00+01:00");
+        let first: Vec<(&[u8], Option<&str>, EntryKind)> = commits[0]
+            .changes
+            .iter()
+            .map(|c| (c.path.as_slice(), c.object_id.as_deref(), c.kind))
+            .collect();
+        assert_eq!(
+            first,
+            [
+                (&b"a b\xff.env"[..], Some(ID_B), EntryKind::File),
+                (&b"sub"[..], Some(ID_B), EntryKind::Submodule),
+            ]
+        );
+        assert!(commits[1].changes.is_empty());
+        assert_eq!(commits[2].changes[0].object_id, None);
+        assert!(parse_log(b"garbage\0").is_err());
+        assert!(parse_log(format!("\x01{ID_A}\0").as_bytes()).is_err());
     }
 }

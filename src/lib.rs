@@ -39,6 +39,7 @@ pub mod examples;
 pub mod exclude;
 pub mod finding;
 pub mod git;
+pub mod history;
 pub mod input;
 pub mod location;
 pub mod output;

@@ -50,6 +50,7 @@ fn outputs(rules: &RuleSet, files: &[(String, String)]) -> Vec<(&'static str, St
         rules,
         report: &report,
         elapsed: Duration::ZERO,
+        version_control: None,
     };
     reporters()
         .into_iter()

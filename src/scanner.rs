@@ -68,6 +68,11 @@ impl<'r> Scanner<'r> {
         }
     }
 
+    /// The rules this scanner runs.
+    pub fn rules(&self) -> &'r RuleSet {
+        self.rules
+    }
+
     /// All findings in `source`, the contents of the file reported as
     /// `path` (relative, `/`-separated; used for path scopes, comment syntax
     /// and reports). Without a location on disk, which files ship to
@@ -291,6 +296,7 @@ impl<'r> Scanner<'r> {
             matched,
             fingerprint: fingerprint(&m.rule.id, path, matched_raw),
             raw_path: None,
+            history: None,
             span: m.span.clone(),
             snippet: snippet::build(source, index, m.span, masks),
             suppression,

@@ -28,7 +28,17 @@ pub enum Command {
     /// Scan the changes staged for the next commit (the index, not the
     /// files on disk), as a pre-commit hook does.
     Staged(StagedArgs),
-    /// Install a git pre-commit hook that runs `katscan staged`.
+    /// Scan git history: every file version the given commits brought in
+    /// (default: all of HEAD's history), each unique blob once. Findings
+    /// name the commit that introduced them and whether the key is still at
+    /// the tip. Exit status 2 when the range names no commits.
+    ///
+    /// Examples: `katscan history` (HEAD), `katscan history --all`,
+    /// `katscan history origin/main..HEAD` (a branch's new commits).
+    History(HistoryArgs),
+    /// Install a git pre-commit hook that runs `katscan staged` (with
+    /// --pre-push, a pre-push hook that runs `katscan history` on what is
+    /// pushed).
     InstallHook(InstallHookArgs),
     /// List the rules katscan runs.
     Rules(RulesArgs),
@@ -233,7 +243,66 @@ pub struct StagedArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Commits to scan, as `git log` takes them: `main..HEAD` (the commits
+    /// of a branch), `A...B`, a branch or tag. Default: HEAD.
+    #[arg(value_name = "REVISION-RANGE")]
+    pub revisions: Vec<String>,
+
+    /// Every ref: all branches, tags and remote-tracking branches.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Only commits more recent than DATE (`2026-01-01`, `2 weeks ago`).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    #[command(flatten)]
+    pub common: GitScanArgs,
+
+    /// Worker threads (0: one per core).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// What `staged` and `history`, the scans of git's objects, share.
+#[derive(Debug, Args)]
+pub struct GitScanArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    #[command(flatten)]
+    pub reporting: ReportArgs,
+
+    /// Do not honour .katscanignore or .ignore. (.gitignore never applies
+    /// to committed files.)
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Report only findings not recorded in this baseline file (written by
+    /// `katscan scan --write-baseline`): an entry accepts its key at that
+    /// path in every commit.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Skip paths matching this gitignore-style glob, relative to the
+    /// repository's top level (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Skip files larger than this (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Args)]
 pub struct InstallHookArgs {
+    /// Install (or with --uninstall remove) a pre-push hook instead: it
+    /// runs `katscan history` on the commits being pushed, so a key added
+    /// and removed again before the push is still refused.
+    #[arg(long)]
+    pub pre_push: bool,
+
     /// Replace an existing pre-commit hook that katscan did not write (a
     /// symbolic link is replaced, not its target) or that was edited since
     /// katscan wrote it; with --uninstall, remove katscan's hook even if it

@@ -1,6 +1,8 @@
 //! `katscan install-hook`: writes (or removes) a git pre-commit hook that
-//! runs `katscan staged`, never overwriting or removing a hook katscan did
-//! not write, or one that was edited since, unless asked.
+//! runs `katscan staged`, or with `--pre-push` a pre-push hook that runs
+//! `katscan history` on the commits being pushed, never overwriting or
+//! removing a hook katscan did not write, or one that was edited since,
+//! unless asked.
 
 use std::env;
 use std::fs::{self, OpenOptions};
@@ -61,11 +63,69 @@ fi
 exec katscan staged
 "#];
 
+/// The pre-push hook after its head. Git gives it one line per pushed ref
+/// (`<local ref> <local id> <remote ref> <remote id>`); it scans the
+/// commits each brings that the remote lacks: `remote..local` when the
+/// remote has the old commit, else (a new branch, or an old commit never
+/// fetched) what no remote-tracking branch of that remote holds. A deleted
+/// ref brings nothing; a range of no commits is skipped.
+const PRE_PUSH_TAIL: &str = r#"# Refuses a push whose commits ever held a Katalo API key or a permissive
+# CORS policy, even one removed in a later commit: history is pushed too.
+# Remove it with `katscan install-hook --pre-push --uninstall`; skip it once
+# with `git push --no-verify`. Edit it and katscan will ask before replacing it.
+if ! command -v katscan >/dev/null 2>&1; then
+    echo "katscan pre-push hook: katscan is not on PATH." >&2
+    echo "Install it (cargo install --locked --path <katscan checkout>) or" >&2
+    echo "remove the hook with: rm \"$0\"" >&2
+    exit 1
+fi
+remote="$1"
+status=0
+while read -r local_ref local_id _remote_ref remote_id; do
+    case "$local_id" in *[!0]*) ;; *) continue ;; esac
+    case "$remote_id" in
+        *[!0]*) git cat-file -e "$remote_id^{commit}" 2>/dev/null || remote_id=0 ;;
+    esac
+    # Object ids, one word each: the split is wanted.
+    # shellcheck disable=SC2046
+    case "$remote_id" in
+        *[!0]*) set -- "$remote_id..$local_id" ;;
+        *) set -- "$local_id" $(git for-each-ref --format='^%(objectname)' "refs/remotes/$remote/") ;;
+    esac
+    [ "$(git rev-list --count "$@")" = 0 ] && continue
+    echo "katscan: scanning the commits of $local_ref" >&2
+    katscan history "$@" || status=$?
+    [ "$status" -ne 0 ] && break
+done
+exit "$status"
+"#;
+
+/// Which hook: its file name in the hooks directory, what it runs (for
+/// messages) and its text after the head.
+#[derive(Debug, Clone, Copy)]
+struct HookKind {
+    name: &'static str,
+    runs: &'static str,
+    tail: &'static str,
+}
+
+const PRE_COMMIT: HookKind = HookKind {
+    name: "pre-commit",
+    runs: "katscan staged",
+    tail: HOOK_TAIL,
+};
+
+const PRE_PUSH: HookKind = HookKind {
+    name: "pre-push",
+    runs: "katscan history",
+    tail: PRE_PUSH_TAIL,
+};
+
 /// The text katscan writes: the head, the checksum of head and tail, the
 /// tail.
-fn hook_text() -> String {
-    let checksum = sha256_hex(&format!("{HOOK_HEAD}{HOOK_TAIL}"));
-    format!("{HOOK_HEAD}{CHECKSUM_PREFIX}{checksum}\n{HOOK_TAIL}")
+fn hook_text(kind: HookKind) -> String {
+    let checksum = sha256_hex(&format!("{HOOK_HEAD}{}", kind.tail));
+    format!("{HOOK_HEAD}{CHECKSUM_PREFIX}{checksum}\n{}", kind.tail)
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -134,10 +194,13 @@ pub fn run(args: &InstallHookArgs) -> Result<ExitStatus, Failure> {
 }
 
 fn install(args: &InstallHookArgs) -> Result<String, String> {
+    let kind = if args.pre_push { PRE_PUSH } else { PRE_COMMIT };
+    let name = kind.name;
+    let runs = kind.runs;
     let dir = env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let repository = Repository::discover(&dir).map_err(|e| e.to_string())?;
     let hooks = repository.hooks_dir().map_err(|e| e.to_string())?;
-    let hook = hooks.join("pre-commit");
+    let hook = hooks.join(name);
     let shown = hook.display();
     let is_link = fs::symlink_metadata(&hook).is_ok_and(|m| m.file_type().is_symlink());
     let existing = existing(&hook)?;
@@ -155,7 +218,7 @@ fn install(args: &InstallHookArgs) -> Result<String, String> {
     };
     if args.uninstall {
         return match existing {
-            Existing::Nothing => Ok(format!("no pre-commit hook at {shown}; nothing to remove")),
+            Existing::Nothing => Ok(format!("no {name} hook at {shown}; nothing to remove")),
             Existing::Foreign if is_link => Err(format!(
                 "{shown} is a symbolic link, not a hook katscan wrote; leaving it in place"
             )),
@@ -165,7 +228,7 @@ fn install(args: &InstallHookArgs) -> Result<String, String> {
             Existing::EditedKatscan if !args.force => Err(edited()),
             Existing::Katscan | Existing::EditedKatscan => {
                 fs::remove_file(&hook).map_err(|e| format!("cannot remove {shown}: {e}"))?;
-                Ok(format!("removed the pre-commit hook {shown}"))
+                Ok(format!("removed the {name} hook {shown}"))
             }
         };
     }
@@ -173,7 +236,7 @@ fn install(args: &InstallHookArgs) -> Result<String, String> {
     match existing {
         Existing::Foreign if !args.force && is_link => {
             return Err(format!(
-                "{shown} is a symbolic link, not a hook katscan wrote; add `katscan staged` \
+                "{shown} is a symbolic link, not a hook katscan wrote; add `{runs}` \
                  to the script it points to, or pass --force to replace the link (its \
                  target is left alone)"
             ));
@@ -181,17 +244,17 @@ fn install(args: &InstallHookArgs) -> Result<String, String> {
         Existing::Foreign if !args.force => {
             return Err(format!(
                 "{shown} already exists and was not written by katscan; \
-                 add `katscan staged` to it yourself, or pass --force to replace it"
+                 add `{runs}` to it yourself, or pass --force to replace it"
             ));
         }
         Existing::EditedKatscan if !args.force => return Err(edited()),
         _ => {}
     }
     fs::create_dir_all(&hooks).map_err(|e| format!("cannot create {}: {e}", hooks.display()))?;
-    replace_with_executable(&hook, &hook_text())
+    replace_with_executable(&hook, &hook_text(kind))
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     Ok(format!(
-        "installed a pre-commit hook at {shown} that runs `katscan staged`{}",
+        "installed a {name} hook at {shown} that runs `{runs}`{}",
         if is_link {
             " (replacing the symbolic link, not its target)"
         } else {
@@ -242,7 +305,7 @@ mod tests {
 
     #[test]
     fn the_hook_carries_the_marker_and_runs_staged() {
-        let hook = hook_text();
+        let hook = hook_text(PRE_COMMIT);
         assert!(hook.starts_with("#!/bin/sh\n"));
         assert!(HOOK_HEAD.ends_with(&format!("{MARKER}\n")));
         assert!(hook.trim_end().ends_with("exec katscan staged"));
@@ -250,7 +313,8 @@ mod tests {
 
     #[test]
     fn only_the_exact_text_katscan_wrote_is_its_unedited_hook() {
-        let hook = hook_text();
+        assert_eq!(classify(hook_text(PRE_PUSH).as_bytes()), Existing::Katscan);
+        let hook = hook_text(PRE_COMMIT);
         assert_eq!(classify(hook.as_bytes()), Existing::Katscan);
         assert_eq!(
             classify(HOOKS_WITHOUT_CHECKSUM[0].as_bytes()),

@@ -4,6 +4,7 @@
 mod args;
 mod classify;
 mod config;
+mod history;
 mod hook;
 mod init;
 mod progress;
@@ -72,6 +73,7 @@ pub fn run() -> ExitStatus {
     let ran = match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Staged(args) => staged::run(&args),
+        Command::History(args) => history::run(&args),
         Command::InstallHook(args) => hook::run(&args),
         Command::Rules(args) => rules::list(&args),
         Command::Explain(args) => rules::explain(&args),

@@ -14,7 +14,7 @@ use katscan::output::neutralise;
 use katscan::postprocess::BaselineUse;
 use katscan::report::{
     GithubReporter, HumanReporter, JsonReporter, MarkdownReporter, ReportInput, Reporter,
-    SarifReporter, write_summary,
+    SarifReporter, VersionControl, write_summary,
 };
 use katscan::walk::{self, Progress, ScanReport, WalkOptions};
 use katscan::{Level, RuleSet};
@@ -68,6 +68,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus, Failure> {
     let reporting = Reporting {
         args: out,
         baseline_written: args.baseline.write_baseline.is_some(),
+        version_control: None,
     };
     finish(&session.rules, &report, started.elapsed(), &reporting)
 }
@@ -88,6 +89,8 @@ pub struct Reporting<'a> {
     pub args: &'a ReportArgs,
     /// `--write-baseline` just recorded the findings: say so.
     pub baseline_written: bool,
+    /// The repository and revision a history scan read, for SARIF.
+    pub version_control: Option<&'a VersionControl>,
 }
 
 /// Writes the report and the summary; returns the exit status the
@@ -102,6 +105,7 @@ pub fn finish(
         rules,
         report,
         elapsed,
+        version_control: reporting.version_control,
     };
     print_skipped(report, reporting.args.verbose);
     print_baseline(report, reporting.baseline_written);

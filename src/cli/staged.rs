@@ -26,12 +26,7 @@ pub fn run(args: &StagedArgs) -> Result<ExitStatus, Failure> {
         ConfigRoots::CurrentDirectory,
         &baseline_args,
     )?;
-    let repository = Repository::discover(&session.cwd).map_err(|error| match error {
-        GitError::NotARepository { .. } => Failure::new(format!(
-            "{error}; `katscan staged` scans a git index (use `katscan scan` for plain files)"
-        )),
-        error => Failure::new(error),
-    })?;
+    let repository = repository_of(&session, "`katscan staged` scans a git index")?;
     // Staged blobs belong to the project as the index has it, whatever the
     // work tree holds now.
     let index = GitTree::new(repository.clone(), Revision::Index);
@@ -53,6 +48,18 @@ pub fn run(args: &StagedArgs) -> Result<ExitStatus, Failure> {
     let reporting = Reporting {
         args: out,
         baseline_written: false,
+        version_control: None,
     };
     finish(&session.rules, &report, started.elapsed(), &reporting)
+}
+
+/// The repository around the session's directory, or why there is none:
+/// `what` says what the command scans.
+pub fn repository_of(session: &Session, what: &str) -> Result<Repository, Failure> {
+    Repository::discover(&session.cwd).map_err(|error| match error {
+        GitError::NotARepository { .. } => Failure::new(format!(
+            "{error}; {what} (use `katscan scan` for plain files)"
+        )),
+        error => Failure::new(error),
+    })
 }

@@ -33,8 +33,12 @@ impl Reporter for GithubReporter {
                 finding.end.column
             };
             let title = format!("{} {}", finding.rule_id, finding.rule_name);
+            let history = finding
+                .history
+                .as_ref()
+                .map_or_else(String::new, |h| format!("; {}", h.describe()));
             let message = format!(
-                "{} ({})\n{}",
+                "{} ({}{history})\n{}",
                 finding.message, finding.matched, finding.help
             );
             writeln!(

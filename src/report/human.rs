@@ -87,7 +87,13 @@ impl<'a> FindingDiagnostic<'a> {
         // repository's .katscan.toml). The snippet already is.
         FindingDiagnostic {
             finding,
-            message: neutralise(&finding.message).into_owned(),
+            message: neutralise(&match &finding.history {
+                // "…committed in this file (introduced in 3f2a9c1 by A on
+                // 2026-11-03, removed in 9b0e44d; still in history)".
+                Some(history) => format!("{} ({})", finding.message, history.describe()),
+                None => finding.message.clone(),
+            })
+            .into_owned(),
             code: neutralise(&format!("{}({})", finding.rule_id, finding.rule_name)).into_owned(),
             label: neutralise(label).into_owned(),
             // Paragraphs arrive joined (rules are reflowed at load), so

@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 
 use super::{ReportInput, Reporter, TOOL_NAME, TOOL_VERSION};
 use crate::finding::{Finding, SuppressionKind};
+use crate::git::Commit;
 use crate::rules::Level;
 use crate::source::Skipped;
 
@@ -62,6 +63,35 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     /// Present (not null) when the finding is accepted rather than reported.
     suppression: Option<JsonSuppression<'a>>,
+    /// Only in a history scan: the commit that introduced the finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<JsonHistory<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonHistory<'a> {
+    commit: JsonCommit<'a>,
+    still_present: bool,
+    removed_in: Option<JsonCommit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCommit<'a> {
+    id: &'a str,
+    short_id: &'a str,
+    author: &'a str,
+    date: &'a str,
+}
+
+impl<'a> From<&'a Commit> for JsonCommit<'a> {
+    fn from(c: &'a Commit) -> Self {
+        JsonCommit {
+            id: &c.id,
+            short_id: &c.short_id,
+            author: &c.author,
+            date: &c.date,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -124,6 +154,11 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
                     SuppressionKind::External => "external",
                 },
                 justification: s.justification.as_deref(),
+            }),
+            history: f.history.as_deref().map(|h| JsonHistory {
+                commit: JsonCommit::from(h.introduced.as_ref()),
+                still_present: h.still_present,
+                removed_in: h.removed_in.as_deref().map(JsonCommit::from),
             }),
         }
     }

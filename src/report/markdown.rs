@@ -168,13 +168,21 @@ fn write_findings(md: &mut String, input: &ReportInput<'_>, reported: usize) {
         .take(MAX_LISTED)
         .map(|finding| {
             format!(
-                "| {} | {} {} | {}:{}:{} | <code>{}</code> |\n",
+                "| {} | {} {} | {}:{}:{}{} | <code>{}</code> |\n",
                 finding.level,
                 inline(&finding.rule_id),
                 inline(&finding.rule_name),
                 inline(&finding.path),
                 finding.start.line,
                 finding.start.column,
+                // A history finding: the commit that introduced it.
+                finding
+                    .history
+                    .as_ref()
+                    .map_or_else(String::new, |h| format!(
+                        " in {}",
+                        inline(&h.introduced.short_id)
+                    )),
                 inline(&shorten(&finding.matched, MAX_MATCH_CHARS)),
             )
         })
@@ -332,6 +340,7 @@ mod tests {
             snippet: Snippet::default(),
             suppression: None,
             raw_path: None,
+            history: None,
             span: 0..0,
         }
     }
@@ -346,6 +355,7 @@ mod tests {
             rules: &rules,
             report: &report,
             elapsed: Duration::ZERO,
+            version_control: None,
         })
     }
 

@@ -30,6 +30,18 @@ pub struct ReportInput<'a> {
     pub rules: &'a RuleSet,
     pub report: &'a ScanReport,
     pub elapsed: Duration,
+    /// The repository and revision a history scan read (SARIF's
+    /// `versionControlProvenance`); `None` for other scans.
+    pub version_control: Option<&'a VersionControl>,
+}
+
+/// Where scanned history came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionControl {
+    /// The repository's URL (its `origin`).
+    pub repository_uri: String,
+    /// The commit at the tip of what was scanned, when there is one.
+    pub revision_id: Option<String>,
 }
 
 /// One output format.

@@ -18,7 +18,7 @@ use serde_sarif::sarif::{
     ArtifactContent, ArtifactLocation, Invocation, Location, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
     ReportingDescriptor, Result as SarifResult, ResultLevel, Run, SCHEMA_URL, Suppression, Tool,
-    ToolComponent,
+    ToolComponent, VersionControlDetails,
 };
 
 use super::{ReportInput, Reporter, TOOL_NAME, TOOL_URI, TOOL_VERSION};
@@ -146,12 +146,25 @@ fn run_without_results(input: &ReportInput<'_>) -> Run {
         }),
         ..Default::default()
     };
-    Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .invocations(vec![invocation])
         .column_kind(Value::from("unicodeCodePoints"))
         .original_uri_base_ids(BTreeMap::from([(SRCROOT.to_string(), srcroot)]))
-        .build()
+        .build();
+    // A history scan: the repository and the revision its results are in.
+    run.version_control_provenance = input.version_control.map(|vc| {
+        vec![VersionControlDetails {
+            as_of_time_utc: None,
+            branch: None,
+            mapped_to: None,
+            properties: None,
+            repository_uri: vc.repository_uri.clone(),
+            revision_id: vc.revision_id.clone(),
+            revision_tag: None,
+        }]
+    });
+    run
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
@@ -246,6 +259,32 @@ fn result(finding: &Finding, rule_index: i64, occurrence: usize) -> SarifResult 
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    // A history finding carries its commit: the location is the path in
+    // that commit, which may no longer exist in the checkout.
+    if let Some(history) = &finding.history {
+        let commit = |c: &crate::git::Commit| {
+            serde_json::json!({
+                "id": c.id,
+                "shortId": c.short_id,
+                "author": c.author,
+                "date": c.date,
+            })
+        };
+        let mut additional = BTreeMap::new();
+        additional.insert("commit".to_string(), commit(&history.introduced));
+        additional.insert(
+            "stillPresent".to_string(),
+            Value::from(history.still_present),
+        );
+        additional.insert(
+            "removedIn".to_string(),
+            history.removed_in.as_deref().map_or(Value::Null, commit),
+        );
+        result.properties = Some(PropertyBag {
+            tags: None,
+            additional_properties: additional,
+        });
+    }
     // Suppressed results stay in the log, marked, so a viewer can show
     // what was accepted and why (GitHub closes such alerts).
     if let Some(suppression) = &finding.suppression {

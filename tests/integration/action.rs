@@ -63,6 +63,7 @@ fn action_yml_is_a_valid_composite_action_with_the_documented_interface() {
         ("fail-on", "warning"),
         ("sarif-file", "katscan.sarif"),
         ("upload-sarif", "false"),
+        ("history", "auto"),
     ];
     let inputs = action["inputs"].as_object().expect("inputs");
     assert_eq!(inputs.len(), defaults.len(), "inputs: {inputs:?}");
@@ -140,8 +141,26 @@ fn pre_commit_hooks_are_valid_and_serial() {
         .iter()
         .map(|h| (h["id"].as_str().unwrap(), h["language"].as_str().unwrap()))
         .collect();
-    assert_eq!(summary, [("katscan", "rust"), ("katscan-system", "system")]);
-    for hook in hooks {
+    assert_eq!(
+        summary,
+        [
+            ("katscan", "rust"),
+            ("katscan-system", "system"),
+            ("katscan-history", "rust"),
+            ("katscan-history-system", "system"),
+        ]
+    );
+    let (file_hooks, history_hooks) = hooks.split_at(2);
+    for hook in history_hooks {
+        let id = &hook["id"];
+        let entry = hook["entry"].as_str().unwrap();
+        assert!(entry.contains("exec katscan history "), "{id}");
+        assert_eq!(hook["pass_filenames"], false, "{id}: it scans commits");
+        assert_eq!(hook["always_run"], true, "{id}");
+        assert_eq!(hook["require_serial"], true, "{id}");
+        assert_eq!(hook["stages"], serde_json::json!(["pre-push"]), "{id}");
+    }
+    for hook in file_hooks {
         let id = &hook["id"];
         assert!(
             hook["entry"].as_str().unwrap().starts_with("katscan scan"),
@@ -230,15 +249,24 @@ impl Runner {
     /// The whole action, as the runner runs it, with `with` as the
     /// workflow's `with:` and the built katscan on PATH.
     fn action(&self, with: &[(&str, &str)]) -> JobRun {
+        self.action_on(with, &[])
+    }
+
+    /// [`Runner::action`] for an event: `event` adds to the `github`
+    /// context of a manual run (`workflow_dispatch`, no commits).
+    fn action_on(&self, with: &[(&str, &str)], event: &[(&str, &str)]) -> JobRun {
         let bin = PathBuf::from(env!("CARGO_BIN_EXE_katscan"));
+        let mut github = vec![
+            ("action_ref", "v0.1.0"),
+            ("action_repository", "OWNER/katscan"),
+            ("event.repository.default_branch", "main"),
+        ];
+        github.extend_from_slice(event);
         let job = run_action(&Job {
             workspace: self.workspace.path(),
             temp: self.temp.path(),
             with: with.to_vec(),
-            github: vec![
-                ("action_ref", "v0.1.0"),
-                ("action_repository", "OWNER/katscan"),
-            ],
+            github,
             env: Vec::new(),
             path_dirs: vec![bin.parent().unwrap().to_path_buf()],
             stop_after: None,
@@ -762,4 +790,170 @@ fn markdown_cannot_be_injected_through_file_names() {
         "{row}"
     );
     assert!(!markdown.contains("<img"));
+}
+
+// ---------------------------------------------------------------------------
+// The event's commits (`history: auto`)
+
+/// A workspace that is a git repository: a clean start on `main`, then a
+/// commit adding a key and one removing it. Returns the runner and the
+/// three commits.
+fn runner_with_a_key_added_and_removed() -> (Runner, [String; 3]) {
+    let runner = Runner::new();
+    let root = runner.workspace.path();
+    crate::staged::git(root, &["init", "-q", "-b", "main"]);
+    crate::staged::git(root, &["config", "user.name", "t"]);
+    crate::staged::git(root, &["config", "user.email", "t@katscan.invalid"]);
+    crate::staged::git(root, &["config", "commit.gpgsign", "false"]);
+    let commit = |message: &str| {
+        crate::staged::git(root, &["add", "-A"]);
+        crate::staged::git(root, &["commit", "-q", "-m", message]);
+        let head = Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        String::from_utf8(head.stdout).unwrap().trim().to_string()
+    };
+    runner.write("README.md", "# app\n");
+    let base = commit("start");
+    runner.write(
+        "config.env",
+        &format!("KATALO_API_KEY={}\n", planted_key(KEY_ID, SECRET)),
+    );
+    let added = commit("add key");
+    fs::remove_file(root.join("config.env")).unwrap();
+    let removed = commit("remove key");
+    (runner, [base, added, removed])
+}
+
+#[test]
+fn a_pull_request_that_adds_then_removes_a_key_fails_the_job() {
+    let (runner, [base, added, removed]) = runner_with_a_key_added_and_removed();
+    let event = [
+        ("event_name", "pull_request"),
+        ("event.pull_request.base.sha", base.as_str()),
+        ("event.pull_request.head.sha", removed.as_str()),
+    ];
+    let job = runner.action_on(&[], &event);
+    assert!(
+        job.failed,
+        "the key in the pull request's commits fails the job"
+    );
+    let scan = job.step("scan");
+    assert_eq!(scan.output("exit-code"), "1", "{}", scan.stderr);
+    assert_eq!(scan.output("findings"), "1");
+    let errors = scan.annotations("error");
+    assert_eq!(errors.len(), 1, "{}", scan.stdout);
+    assert!(
+        errors[0].contains("file=config.env,line=1"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains(&format!("introduced in {}", &added[..7])),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        scan.summary
+            .contains(&format!("### Commits {base}..{removed}")),
+        "{}",
+        scan.summary
+    );
+    let sarif: Value = serde_json::from_str(
+        &fs::read_to_string(runner.workspace.path().join("katscan-history.sarif")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["properties"]["commit"]["id"],
+        added.as_str()
+    );
+
+    // A push of the same commits fails the same way.
+    let push = [
+        ("event_name", "push"),
+        ("event.before", base.as_str()),
+        ("event.after", removed.as_str()),
+    ];
+    let job = runner.action_on(&[], &push);
+    assert_eq!(job.step("scan").output("exit-code"), "1");
+    // A push of only the removal passes; so does `history: false`.
+    let push = [
+        ("event_name", "push"),
+        ("event.before", added.as_str()),
+        ("event.after", removed.as_str()),
+    ];
+    assert!(!runner.action_on(&[], &push).failed);
+    assert!(!runner.action_on(&[("history", "false")], &event).failed);
+}
+
+#[test]
+fn a_checkout_too_shallow_for_the_pull_request_says_so_and_fails() {
+    let (upstream, [base, _, removed]) = runner_with_a_key_added_and_removed();
+    let runner = Runner::new();
+    let url = format!("file://{}", upstream.workspace.path().display());
+    crate::staged::git(
+        runner.workspace.path(),
+        &["clone", "-q", "--depth", "1", &url, "."],
+    );
+    let event = [
+        ("event_name", "pull_request"),
+        ("event.pull_request.base.sha", base.as_str()),
+        ("event.pull_request.head.sha", removed.as_str()),
+    ];
+    let job = runner.action_on(&[], &event);
+    assert!(job.failed);
+    let scan = job.step("scan");
+    assert_eq!(scan.output("exit-code"), "2");
+    let errors = scan.annotations("error");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("too shallow") && e.contains("fetch-depth: 0")),
+        "{}",
+        scan.stdout
+    );
+    assert!(!runner.action_on(&[("history", "false")], &event).failed);
+}
+
+#[test]
+fn the_pre_push_hook_entry_scans_the_range_pre_commit_names() {
+    // The entry as pre-commit runs it: split like a shell, with the refs
+    // of the push in the environment.
+    let (runner, [base, added, removed]) = runner_with_a_key_added_and_removed();
+    let hooks = yaml_file(".pre-commit-hooks.yaml");
+    let entry = hooks[2]["entry"].as_str().unwrap();
+    let words: Vec<String> = {
+        let split = Command::new("sh")
+            .arg("-c")
+            .arg(format!("for w in {entry}; do printf '%s\\0' \"$w\"; done"))
+            .output()
+            .unwrap();
+        String::from_utf8(split.stdout)
+            .unwrap()
+            .split('\0')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(words[0], "sh");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_katscan"));
+    let mut path = OsString::from(bin.parent().unwrap());
+    path.push(":/usr/bin:/bin");
+    let run = |from: &str, to: &str| {
+        let output = Command::new(&words[0])
+            .args(&words[1..])
+            .current_dir(runner.workspace.path())
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .env("PRE_COMMIT_FROM_REF", from)
+            .env("PRE_COMMIT_TO_REF", to)
+            .output()
+            .unwrap();
+        exit_code(&output)
+    };
+    assert_eq!(run(&base, &removed), 1, "the pushed commits held a key");
+    assert_eq!(run(&added, &removed), 0, "the removal alone is clean");
+    assert_eq!(run("", &removed), 1, "no FROM_REF: all of TO_REF's history");
 }

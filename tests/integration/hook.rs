@@ -304,3 +304,77 @@ fn edits_to_katscans_own_hook_are_kept_unless_forced() {
     assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
     assert!(!hook.exists());
 }
+
+fn push(repo: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .arg("push")
+        .args(args)
+        .current_dir(repo)
+        .env("PATH", path_with_katscan())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("git runs")
+}
+
+fn commit_all(repo: &Path, message: &str) {
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "--no-verify", "-m", message]);
+}
+
+#[test]
+fn the_pre_push_hook_refuses_commits_that_ever_held_a_key() {
+    let remote = tempfile::TempDir::new().unwrap();
+    git(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    let repo = git_repo();
+    let root = repo.path();
+    git(root, &["checkout", "-q", "-b", "main"]);
+    let url = remote.path().to_str().unwrap();
+    git(root, &["remote", "add", "origin", url]);
+
+    let output = install(root, &["--pre-push"]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    assert!(stdout_and_stderr(&output).contains("pre-push hook"));
+    let hook = root.join(".git/hooks/pre-push");
+    assert!(
+        fs::read_to_string(&hook)
+            .unwrap()
+            .contains("katscan history")
+    );
+    assert!(!hook_path(root).exists(), "the pre-commit hook is another");
+
+    // The first push of a branch: all its commits, here clean.
+    write(root, "README.md", "# app\n");
+    commit_all(root, "start");
+    let output = push(root, &["-q", "origin", "main"]);
+    assert!(output.status.success(), "{}", stdout_and_stderr(&output));
+
+    // A key added then removed before the push is still refused.
+    write(root, "config.env", format!("KATALO_API_KEY={}\n", key()));
+    commit_all(root, "add key");
+    fs::remove_file(root.join("config.env")).unwrap();
+    commit_all(root, "remove key");
+    let output = push(root, &["-q", "origin", "main"]);
+    assert!(!output.status.success(), "the push must be refused");
+    let text = stdout_and_stderr(&output);
+    assert!(
+        text.contains("KAT001") && text.contains("config.env"),
+        "{text}"
+    );
+    assert!(!text.contains(crate::support::SECRET));
+
+    // A new branch from the clean commit: only its own commits count.
+    git(root, &["checkout", "-q", "-b", "feature", "origin/main"]);
+    write(root, "notes.md", "clean\n");
+    commit_all(root, "notes");
+    let output = push(root, &["-q", "origin", "feature"]);
+    assert!(output.status.success(), "{}", stdout_and_stderr(&output));
+    // Deleting a branch scans nothing.
+    let output = push(root, &["-q", "origin", "--delete", "feature"]);
+    assert!(output.status.success(), "{}", stdout_and_stderr(&output));
+
+    let output = install(root, &["--pre-push", "--uninstall"]);
+    assert_eq!(exit_code(&output), 0, "{}", stdout_and_stderr(&output));
+    assert!(!hook.exists());
+    let output = push(root, &["-q", "origin", "main"]);
+    assert!(output.status.success(), "{}", stdout_and_stderr(&output));
+}

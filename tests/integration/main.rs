@@ -20,6 +20,7 @@ mod cors_scope;
 mod encoded;
 mod fixtures;
 mod formats;
+mod history;
 mod hook;
 mod hostile_inputs;
 mod hostile_output;

@@ -11,6 +11,10 @@
 //! temporary files. An input that action.yml does not pass to a script
 //! never reaches it, as on GitHub.
 //!
+//! The `github` context is a manual run's (`workflow_dispatch`) unless the
+//! job names an event; event properties it does not give are empty, as a
+//! property the event lacks is on GitHub.
+//!
 //! `uses:` steps are recorded, not run (no network): `actions/cache`
 //! reports a cache miss, the SARIF upload only records its `with:`.
 //! Expressions cover what action.yml uses (`==`, `!=`, `&&`, literals,
@@ -136,11 +140,15 @@ impl Contexts {
                 .unwrap_or_default();
         }
         if let Some(name) = reference.strip_prefix("github.") {
-            return self
-                .github
-                .get(name)
-                .unwrap_or_else(|| panic!("the test context has no github.{name}"))
-                .clone();
+            if let Some(value) = self.github.get(name) {
+                return value.clone();
+            }
+            // A property the event does not have (`pull_request` of a
+            // push) is null, which expressions turn into the empty string.
+            if name.starts_with("event.") {
+                return String::new();
+            }
+            panic!("the test context has no github.{name}");
         }
         panic!("unsupported expression context: {reference}");
     }
@@ -220,9 +228,9 @@ pub fn run_action(job: &Job) -> JobRun {
     let mut contexts = Contexts {
         inputs,
         steps: BTreeMap::new(),
-        github: job
-            .github
-            .iter()
+        github: [("event_name", "workflow_dispatch")]
+            .into_iter()
+            .chain(job.github.iter().copied())
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     };

@@ -8,6 +8,9 @@
 #   katscan         (default) language: rust; pre-commit builds katscan with
 #                   cargo install, as a user's first commit would
 #   katscan-system  uses the katscan already on PATH
+#   katscan-history, katscan-history-system
+#                   the pre-push hooks: a push whose commits added and then
+#                   removed a key is refused, a clean push passes
 # Needs `pre-commit` and `git` on PATH (.ci/run installs pre-commit from
 # PyPI into a virtual environment).
 set -euo pipefail
@@ -22,7 +25,7 @@ die() {
 
 command -v pre-commit >/dev/null || die "pre-commit is not on PATH"
 command -v git >/dev/null || die "git is not on PATH"
-if [[ "$hook" == katscan-system ]]; then
+if [[ "$hook" == *-system ]]; then
     command -v katscan >/dev/null || die "katscan-system needs katscan on PATH"
 fi
 rev=$(git -C "$checkout" rev-parse HEAD)
@@ -50,6 +53,40 @@ repos:
       - id: $hook
 YAML
 pre-commit --version
+random() { LC_ALL=C tr -dc "$1" </dev/urandom | head -c "$2" || true; }
+
+if [[ "$hook" == katscan-history* ]]; then
+    pre-commit install --hook-type pre-push
+    git init -q --bare "$work/remote.git"
+    git remote add origin "$work/remote.git"
+    say "a clean push passes (installs the $hook hook first)"
+    printf '# demo\n' >README.md
+    git add .pre-commit-config.yaml README.md
+    git commit -q -m "clean"
+    git push -q origin HEAD:refs/heads/main || die "a clean push was refused"
+
+    say "a push whose commits added and removed a key is refused"
+    key_id=$(random 'A-Za-z0-9' 12)
+    secret=$(random 'A-Za-z0-9' 40)
+    printf 'KATALO_API_KEY=kat_live_%s.%s\n' "$key_id" "$secret" >config.env
+    git add config.env
+    git commit -q -m "add a key"
+    git rm -q config.env
+    git commit -q -m "remove it"
+    log="$work/push.log"
+    if git push origin HEAD:refs/heads/main >"$log" 2>&1; then
+        cat "$log"
+        die "the push of a key's history was accepted"
+    fi
+    cat "$log"
+    grep -q "KAT001" "$log" || die "the refusal does not name KAT001"
+    grep -q "$key_id" "$log" || die "the refusal does not name the key id $key_id"
+    if grep -q "$secret" "$log"; then
+        die "the hook printed the secret"
+    fi
+    say "pre-push hook $hook: OK"
+    exit 0
+fi
 pre-commit install
 
 say "a clean commit passes (installs the $hook hook first)"
@@ -62,8 +99,7 @@ say "clean commit done in $((SECONDS - started))s (including the hook's installa
 
 say "a commit with a key is refused"
 # The key is made here, at run time, so no file holds a key literal.
-# (tr ends on SIGPIPE when head has enough: not an error.)
-random() { LC_ALL=C tr -dc "$1" </dev/urandom | head -c "$2" || true; }
+# (tr ends on SIGPIPE when head has enough: not an error; see random.)
 key_id=$(random 'A-Za-z0-9' 12)
 secret=$(random 'A-Za-z0-9' 40)
 printf 'import os\n\nKATALO_API_KEY = "kat_live_%s.%s"\n' "$key_id" "$secret" >settings.py
