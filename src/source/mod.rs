@@ -101,6 +101,15 @@ pub(crate) fn scan_contents(
     bytes: &[u8],
     report: &mut ScanReport,
 ) {
+    if is_lfs_pointer(bytes) {
+        report.skipped.push(Skipped {
+            path,
+            reason: SkipReason::LfsPointer,
+            detail: "the content is stored on the Git LFS server, not in the repository".into(),
+            raw_path,
+        });
+        return;
+    }
     let text = decode::scannable(bytes);
     let sniff = &text[..text.len().min(BINARY_SNIFF_LEN)];
     if memchr::memchr(0, sniff).is_some() {
@@ -122,6 +131,15 @@ pub(crate) fn scan_contents(
     }
     report.findings.extend(findings);
     report.scanned_files.push(path);
+}
+
+/// Whether `bytes` are a Git LFS pointer file: a few lines naming the
+/// spec, an object id and a size, never more than a few hundred bytes
+/// (git-lfs's own limit for recognising one is 1024).
+fn is_lfs_pointer(bytes: &[u8]) -> bool {
+    bytes.len() < 1024
+        && bytes.starts_with(b"version https://git-lfs.github.com/spec/v1\n")
+        && memchr::memmem::find(bytes, b"\noid sha256:").is_some()
 }
 
 /// Reads a work-tree file for scanning, or says why it is not scanned.

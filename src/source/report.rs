@@ -37,6 +37,9 @@ pub enum SkipReason {
     /// would make scans flaky; the skip is counted and listed with
     /// `--verbose`.
     Vanished,
+    /// A Git LFS pointer: the file's content is stored outside the
+    /// repository (on the LFS server), so there is nothing here to scan.
+    LfsPointer,
 }
 
 impl SkipReason {
@@ -55,6 +58,7 @@ impl SkipReason {
             SkipReason::NotARegularFile => "not_a_regular_file",
             SkipReason::BadIgnoreFile => "bad_ignore_file",
             SkipReason::Vanished => "vanished",
+            SkipReason::LfsPointer => "lfs_pointer",
         }
     }
 }
@@ -70,6 +74,7 @@ impl fmt::Display for SkipReason {
             SkipReason::NotARegularFile => "not a regular file",
             SkipReason::BadIgnoreFile => "bad ignore file",
             SkipReason::Vanished => "vanished",
+            SkipReason::LfsPointer => "Git LFS pointer",
         })
     }
 }

@@ -374,6 +374,14 @@ fn binary_large_and_linked_files_are_skipped_and_counted() {
         format!("{}\nK={}\n", "x".repeat(4096), key()),
     );
     write(root, "small.env", format!("K={}\n", other_key()));
+    // A Git LFS pointer: the file's content lives on the LFS server.
+    write(
+        root,
+        "model.bin",
+        "version https://git-lfs.github.com/spec/v1\n\
+         oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n\
+         size 12345\n",
+    );
     #[cfg(unix)]
     std::os::unix::fs::symlink("small.env", root.join("link.env")).unwrap();
     let added = commit(root, "files");
@@ -389,6 +397,7 @@ fn binary_large_and_linked_files_are_skipped_and_counted() {
     let skipped = &document["summary"]["skipped"];
     assert_eq!(skipped["binary"], 1, "two versions of one file: {document}");
     assert_eq!(skipped["too_large"], 1);
+    assert_eq!(skipped["lfs_pointer"], 1);
     #[cfg(unix)]
     assert_eq!(skipped["not_a_regular_file"], 1);
 }
