@@ -125,7 +125,7 @@ pub struct RuleSpec {
     pub detectors: Vec<DetectorSpec>,
 }
 
-/// A detector collection file (`rules/detectors/<ecosystem>.toml`): only
+/// A detector collection file (`rules/detectors/<ecosystem>/<framework>.toml`): only
 /// detectors, each naming the rule it reports.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

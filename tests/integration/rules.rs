@@ -98,7 +98,7 @@ fn examples_run_through_the_keyword_prefilter_not_just_the_regex() {
 /// first-entry detector also reports, given a pattern that never matches.
 #[test]
 fn a_detector_is_held_to_its_own_examples_not_its_siblings() {
-    let file = "rules/detectors/python_jvm.toml";
+    let file = "rules/detectors/python_jvm/02-python-django-cors-headers-settings.toml";
     let text = std::fs::read_to_string(crate::support::repo_root().join(file)).unwrap();
     let marker = "framework = \"django-cors-headers origin regexes (second bad entry)\"";
     let start = text.find(marker).expect("the detector is in the data");
