@@ -5,13 +5,11 @@
 //! Three git processes do the reading, whatever the size of the history:
 //! `git log --raw` lists what each commit changed (parents first), `git
 //! cat-file --batch` streams each unique blob once, and `cat-file
-//! --batch-check` asks the range's tips whether a key is still there. A reader thread feeds the
-//! blobs through a bounded channel to scoped worker threads that run the
-//! per-file step every source shares ([`scan_contents`]): the same
-//! decoding, binary sniff, rules and raw-path identity as a file scan.
-//! (Plain scoped threads rather than rayon: the work arrives one blob at a
-//! time from one pipe, so a shared receiver is all the scheduling needed,
-//! and no dependency is added.)
+//! --batch-check` asks the range's tips whether a key is still there. The
+//! blobs go through the pipeline every git source shares
+//! ([`read_in_parallel`]: one reader thread, batches to worker threads)
+//! into the per-file step every source shares ([`scan_contents`]): the
+//! same decoding, binary sniff, rules and raw-path identity as a file scan.
 //!
 //! Only rules tagged `secret` (KAT001-KAT003, and custom rules with the tag)
 //! report from history: a leaked key stays leaked in every clone, whereas
@@ -30,14 +28,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::{Mutex, mpsc};
-use std::thread;
 
 use crate::exclude::{ExcludeOptions, Excluder};
 use crate::finding::{Finding, HistoryOrigin};
 use crate::git::{Commit, EntryKind, GitError, Repository};
 use crate::scanner::Scanner;
-use crate::source::{ScanReport, SkipReason, Skipped, scan_contents};
+use crate::source::{ScanReport, SkipReason, Skipped, read_in_parallel, scan_contents};
 use crate::walk::ExcludeFilter;
 
 /// What history to scan, and how.
@@ -153,11 +149,6 @@ struct Unit {
 
 /// The tag of the rules whose findings history reports.
 const SECRET_TAG: &str = "secret";
-
-/// Blobs are handed to the workers in batches of about this many bytes,
-/// or [`BATCH_BLOBS`] blobs, whichever comes first.
-const BATCH_BYTES: usize = 1 << 20;
-const BATCH_BLOBS: usize = 256;
 
 /// What a worker hands back: the scan of one (blob, path).
 type UnitScan = ((usize, usize), ScanReport);
@@ -383,9 +374,10 @@ pub fn scan(
     Ok(report)
 }
 
-/// Reads every unit's blob once (one reader thread on `git cat-file
-/// --batch`) and scans it at each of its paths on a rayon pool. Blobs too
-/// large or missing are recorded as skips in `report`.
+/// Reads every unit's blob once and scans it at each of its paths, on the
+/// pipeline every git source shares ([`read_in_parallel`]). Blobs too
+/// large or missing are recorded as skips (at each of their paths) in
+/// `report`.
 fn read_and_scan(
     scanner: &Scanner<'_>,
     repository: &Repository,
@@ -395,127 +387,44 @@ fn read_and_scan(
     options: &HistoryOptions,
     report: &mut ScanReport,
 ) -> Result<HashMap<(usize, usize), ScanReport>, HistoryError> {
-    let workers = match options.threads {
-        0 => thread::available_parallelism().map_or(1, usize::from),
-        n => n,
-    };
-    // Blobs travel in batches of about BATCH_BYTES: one hand-over (a lock,
-    // a wake-up) per blob cost more than scanning a small one. Room for
-    // two batches per worker keeps the reader ahead without holding the
-    // whole history in memory.
-    let (sender, receiver) = mpsc::sync_channel::<Vec<(usize, Vec<u8>)>>(workers * 2);
-    let receiver = Mutex::new(receiver);
     let order = read_order(repository, units);
     let ids: Vec<&str> = order.iter().map(|&u| units[u].id.as_str()).collect();
     let max = options.max_file_size;
-    let mut skipped: Vec<Skipped> = Vec::new();
-    let (read, scans) = thread::scope(|scope| {
-        let reader = scope.spawn(|| {
-            let sender = sender;
-            let mut batch: Vec<(usize, Vec<u8>)> = Vec::new();
-            let mut batch_bytes = 0;
-            let read = repository.stream_blobs(&ids, |position, blob| {
-                let index = order[position];
-                let unit = &units[index];
-                let skip = |reason, detail: String| {
-                    unit.paths.iter().map(move |&path| Skipped {
-                        path: paths[path].shown.clone(),
-                        reason,
-                        detail: detail.clone(),
-                        raw_path: paths[path].raw.clone(),
-                    })
-                };
-                match blob {
-                    None => skipped.extend(skip(
-                        SkipReason::Unreadable,
-                        format!(
-                            "blob {} is not in this repository (a partial clone?): \
-                             fetch it, or clone without --filter",
-                            unit.id
-                        ),
-                    )),
-                    Some((size, _)) if size > max => skipped.extend(skip(
-                        SkipReason::TooLarge,
-                        format!("larger than {max} bytes"),
-                    )),
-                    Some((size, body)) => {
-                        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-                        body.read_to_end(&mut bytes)?;
-                        batch_bytes += bytes.len();
-                        batch.push((index, bytes));
-                        if batch_bytes >= BATCH_BYTES || batch.len() >= BATCH_BLOBS {
-                            batch_bytes = 0;
-                            // The scanners stopped: nothing more to read for.
-                            if sender.send(std::mem::take(&mut batch)).is_err() {
-                                return Err(std::io::Error::other("the scan stopped"));
-                            }
-                        }
-                    }
-                }
-                Ok(())
-            });
-            if !batch.is_empty() {
-                let _ = sender.send(batch);
-            }
-            read
-        });
-        let scanners: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done: Vec<UnitScan> = Vec::new();
-                    loop {
-                        // The lock is held only while waiting for the next
-                        // batch, never while scanning it.
-                        let next = match receiver.lock() {
-                            Ok(receiver) => receiver.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok(batch) = next else { break };
-                        for (index, bytes) in batch {
-                            for &path in &units[index].paths {
-                                let name = &paths[path];
-                                let location = top.join(relative_path(name));
-                                let mut scan = ScanReport::default();
-                                scan_contents(
-                                    scanner,
-                                    name.shown.clone(),
-                                    name.raw.clone(),
-                                    Some(&location),
-                                    &bytes,
-                                    &mut scan,
-                                );
-                                done.push(((index, path), scan));
-                            }
-                        }
-                    }
-                    done
-                })
+    let read = read_in_parallel(repository, &ids, max, options.threads, |position, bytes| {
+        let index = order[position];
+        units[index]
+            .paths
+            .iter()
+            .map(|&path| {
+                let name = &paths[path];
+                let location = top.join(relative_path(name));
+                let mut scan = ScanReport::default();
+                scan_contents(
+                    scanner,
+                    name.shown.clone(),
+                    name.raw.clone(),
+                    Some(&location),
+                    bytes,
+                    &mut scan,
+                );
+                ((index, path), scan)
             })
-            .collect();
-        let mut scans: Vec<UnitScan> = Vec::new();
-        let mut panicked = false;
-        for scanner in scanners {
-            match scanner.join() {
-                Ok(mut done) => scans.append(&mut done),
-                Err(_) => panicked = true,
-            }
-        }
-        let read = reader
-            .join()
-            .unwrap_or_else(|_| Err(GitError::Io(std::io::Error::other("the reader panicked"))));
-        let read = if panicked {
-            Err(GitError::Io(std::io::Error::other(
-                "a scanning thread panicked",
-            )))
-        } else {
-            read
-        };
-        (read, scans)
-    });
-    read?;
-    report.skipped.append(&mut skipped);
-    let mut by_unit = HashMap::with_capacity(scans.len());
-    for (key, mut scan) in scans {
+            .collect::<Vec<UnitScan>>()
+    })?;
+    for (position, not_read) in read.not_read {
+        let unit = &units[order[position]];
+        let (reason, detail) = not_read.skip(&unit.id, max);
+        report
+            .skipped
+            .extend(unit.paths.iter().map(|&path| Skipped {
+                path: paths[path].shown.clone(),
+                reason,
+                detail: detail.clone(),
+                raw_path: paths[path].raw.clone(),
+            }));
+    }
+    let mut by_unit = HashMap::new();
+    for (key, mut scan) in read.scanned.into_iter().flat_map(|(_, scans)| scans) {
         report.files_scanned += scan.files_scanned;
         report.bytes_scanned += scan.bytes_scanned;
         report.skipped.append(&mut scan.skipped);

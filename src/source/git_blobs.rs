@@ -1,11 +1,14 @@
-//! Blobs from git's object database, scanned in parallel.
+//! Blobs from git's object database, scanned in parallel: the one
+//! pipeline `staged` and `history` share.
 //!
 //! `git cat-file --batch` answers on one pipe, in order, so one thread
-//! reads; scanning is the costly part, so workers do it, fed over a
-//! bounded channel. The bound keeps memory to a few blobs per worker
-//! whatever the number of blobs (at most `2 × workers + workers` blobs
-//! are held at once, each no larger than the size cap), and the reader
-//! never waits on a full pipe for long because the workers drain it.
+//! reads; scanning is the costly part, so workers do it. Blobs travel to
+//! them in batches of about [`BATCH_BYTES`] over a bounded channel: one
+//! hand-over (a lock, a wake-up) per blob cost more than scanning a small
+//! one (a history scan of cargo's 58k blobs went from 10.8 s to 6.5 s with
+//! batches). Room for two batches per worker keeps the reader ahead while
+//! memory stays at a few megabytes per worker, whatever the number of
+//! blobs (plus one blob of at most the size cap).
 
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver};
@@ -15,6 +18,154 @@ use super::{Origin, ScanReport, SkipReason, scan_blob, worker_count};
 use crate::git::{GitError, Repository};
 use crate::scanner::Scanner;
 
+/// Blobs are handed to the workers in batches of about this many bytes,
+/// or [`BATCH_BLOBS`] blobs, whichever comes first.
+const BATCH_BYTES: usize = 1 << 20;
+const BATCH_BLOBS: usize = 256;
+
+/// Blobs read together, each with its position in the list of ids.
+type Batch = Vec<(usize, Vec<u8>)>;
+
+/// Why a blob was not handed to a worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotRead {
+    /// Not in the object database (a partial clone's blob never fetched).
+    Missing,
+    /// Larger than the size cap: skipped unread.
+    TooLarge,
+}
+
+impl NotRead {
+    /// The skip a scan records for it.
+    pub(crate) fn skip(self, object_id: &str, max_file_size: u64) -> (SkipReason, String) {
+        match self {
+            NotRead::Missing => (
+                SkipReason::Unreadable,
+                format!(
+                    "blob {object_id} is not in this repository (a partial clone?): \
+                     fetch it, or clone without --filter"
+                ),
+            ),
+            NotRead::TooLarge => (
+                SkipReason::TooLarge,
+                format!("larger than {max_file_size} bytes"),
+            ),
+        }
+    }
+}
+
+/// What [`read_in_parallel`] produced: each read blob's result by its
+/// position in `ids`, and the blobs it did not read.
+pub(crate) struct ReadBlobs<T> {
+    pub scanned: Vec<(usize, T)>,
+    pub not_read: Vec<(usize, NotRead)>,
+}
+
+/// Reads the blobs `ids` (in that order: the caller picks one git reads
+/// fast, such as pack order) on one thread and runs `scan(position, bytes)`
+/// on each on `threads` workers (0: one per core). Blobs larger than
+/// `max_file_size` are not read.
+pub(crate) fn read_in_parallel<T, S>(
+    repository: &Repository,
+    ids: &[&str],
+    max_file_size: u64,
+    threads: usize,
+    scan: S,
+) -> Result<ReadBlobs<T>, GitError>
+where
+    T: Send,
+    S: Fn(usize, &[u8]) -> T + Sync,
+{
+    let mut not_read: Vec<(usize, NotRead)> = Vec::new();
+    if ids.is_empty() {
+        return Ok(ReadBlobs {
+            scanned: Vec::new(),
+            not_read,
+        });
+    }
+    let workers = worker_count(threads).min(ids.len());
+    let (sender, receiver) = mpsc::sync_channel::<Batch>(workers * 2);
+    let receiver = Mutex::new(receiver);
+    let (read, scanned) = thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let sender = sender;
+            let mut batch: Batch = Vec::new();
+            let mut batch_bytes = 0;
+            let read = repository.stream_blobs(ids, |position, blob| {
+                match blob {
+                    None => not_read.push((position, NotRead::Missing)),
+                    Some((size, _)) if size > max_file_size => {
+                        not_read.push((position, NotRead::TooLarge));
+                    }
+                    Some((size, body)) => {
+                        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                        body.read_to_end(&mut bytes)?;
+                        batch_bytes += bytes.len();
+                        batch.push((position, bytes));
+                        if batch_bytes >= BATCH_BYTES || batch.len() >= BATCH_BLOBS {
+                            batch_bytes = 0;
+                            // The workers stopped: nothing more to read for.
+                            if sender.send(std::mem::take(&mut batch)).is_err() {
+                                return Err(std::io::Error::other("the scan stopped"));
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            });
+            if !batch.is_empty() {
+                let _ = sender.send(batch);
+            }
+            read
+        });
+        let handles: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| scan_received(&receiver, &scan)))
+            .collect();
+        let mut scanned: Vec<(usize, T)> = Vec::new();
+        let mut panicked = false;
+        for handle in handles {
+            match handle.join() {
+                Ok(mut done) => scanned.append(&mut done),
+                Err(_) => panicked = true,
+            }
+        }
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(GitError::Io(std::io::Error::other("the reader panicked"))));
+        let read = if panicked {
+            Err(GitError::Io(std::io::Error::other(
+                "a scanning thread panicked",
+            )))
+        } else {
+            read
+        };
+        (read, scanned)
+    });
+    read?;
+    Ok(ReadBlobs { scanned, not_read })
+}
+
+/// One worker: scans batches from the channel until it closes. The lock
+/// is held only while waiting for the next batch, never while scanning.
+fn scan_received<T, S>(receiver: &Mutex<Receiver<Batch>>, scan: &S) -> Vec<(usize, T)>
+where
+    S: Fn(usize, &[u8]) -> T,
+{
+    let mut done = Vec::new();
+    loop {
+        let next = match receiver.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return done,
+        };
+        let Ok(batch) = next else {
+            return done;
+        };
+        for (position, bytes) in batch {
+            done.push((position, scan(position, &bytes)));
+        }
+    }
+}
+
 /// A blob to read from the object database, and where it came from.
 #[derive(Debug, Clone, Copy)]
 pub struct GitBlob<'a> {
@@ -23,7 +174,9 @@ pub struct GitBlob<'a> {
 }
 
 /// Reads `blobs` from `repository` and scans each on `threads` workers (0:
-/// one per core). A blob larger than `max_file_size` is skipped unread.
+/// one per core), each at its origin. A blob larger than `max_file_size`
+/// is skipped unread; one missing from the object database is recorded as
+/// unreadable.
 pub fn scan_git_blobs(
     scanner: &Scanner<'_>,
     repository: &Repository,
@@ -31,67 +184,29 @@ pub fn scan_git_blobs(
     max_file_size: u64,
     threads: usize,
 ) -> Result<ScanReport, GitError> {
-    if blobs.is_empty() {
-        return Ok(ScanReport::default());
-    }
-    let workers = worker_count(threads).min(blobs.len());
     let ids: Vec<&str> = blobs.iter().map(|blob| blob.object_id).collect();
-    let (sender, receiver) = mpsc::sync_channel::<(usize, Vec<u8>)>(2 * workers);
-    let receiver = Mutex::new(receiver);
+    let read = read_in_parallel(
+        repository,
+        &ids,
+        max_file_size,
+        threads,
+        |position, bytes| {
+            let mut report = ScanReport::default();
+            scan_blob(scanner, blobs[position].origin, bytes, &mut report);
+            report
+        },
+    )?;
     let mut report = ScanReport::default();
-    let read = thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(|| scan_received(scanner, blobs, &receiver)))
-            .collect();
-        let read = repository.read_blobs(&ids, |index, size, body| {
-            let origin = blobs[index].origin;
-            if size > max_file_size {
-                report.skipped.push(origin.skipped(
-                    SkipReason::TooLarge,
-                    format!("larger than {max_file_size} bytes"),
-                ));
-                return Ok(());
-            }
-            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-            body.read_to_end(&mut bytes)?;
-            // The workers only stop when the channel closes, so a send
-            // fails only if every worker panicked; the scan then reports
-            // what it has and the panic surfaces at the join below.
-            sender
-                .send((index, bytes))
-                .map_err(|_| std::io::Error::other("every scan worker stopped"))
-        });
-        drop(sender);
-        for handle in handles {
-            match handle.join() {
-                Ok(local) => report.merge(local),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        read
-    });
-    read?;
+    for (_, scanned) in read.scanned {
+        report.merge(scanned);
+    }
+    for (position, not_read) in read.not_read {
+        let blob = &blobs[position];
+        let (reason, detail) = not_read.skip(blob.object_id, max_file_size);
+        report.skipped.push(blob.origin.skipped(reason, detail));
+    }
     report.sort();
     Ok(report)
-}
-
-/// One worker: scans blobs from the channel until it closes.
-fn scan_received(
-    scanner: &Scanner<'_>,
-    blobs: &[GitBlob<'_>],
-    receiver: &Mutex<Receiver<(usize, Vec<u8>)>>,
-) -> ScanReport {
-    let mut local = ScanReport::default();
-    loop {
-        let next = receiver
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .recv();
-        let Ok((index, bytes)) = next else {
-            return local;
-        };
-        scan_blob(scanner, blobs[index].origin, &bytes, &mut local);
-    }
 }
 
 #[cfg(test)]

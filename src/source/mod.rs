@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+pub(crate) use git_blobs::read_in_parallel;
 pub use git_blobs::{GitBlob, scan_git_blobs};
 pub use report::{ScanReport, SkipReason, Skipped};
 
