@@ -211,35 +211,12 @@ pub fn capped_threads(requested: usize) -> usize {
 #[derive(Debug, Args)]
 pub struct StagedArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
-
-    #[command(flatten)]
-    pub reporting: ReportArgs,
-
-    /// Do not honour .katscanignore or .ignore. (.gitignore never applies
-    /// to staged files: they are about to be committed.)
-    #[arg(long)]
-    pub no_ignore: bool,
-
-    /// Report only findings not recorded in this baseline file (written by
-    /// `katscan scan --write-baseline`). Only entries for the staged files
-    /// can be stale.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    pub common: GitScanArgs,
 
     /// With --baseline: remove the stale entries of the staged files from
     /// the baseline file.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
-
-    /// Skip staged paths matching this gitignore-style glob, relative to
-    /// the repository's top level (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-
-    /// Skip files larger than this (bytes, or with a K, M or G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    pub max_file_size: u64,
 }
 
 #[derive(Debug, Args)]
@@ -275,13 +252,15 @@ pub struct GitScanArgs {
     pub reporting: ReportArgs,
 
     /// Do not honour .katscanignore or .ignore. (.gitignore never applies
-    /// to committed files.)
+    /// to staged or committed files: they are, or are about to be, in the
+    /// repository.)
     #[arg(long)]
     pub no_ignore: bool,
 
     /// Report only findings not recorded in this baseline file (written by
     /// `katscan scan --write-baseline`): an entry accepts its key at that
-    /// path in every commit.
+    /// path, staged or in any commit. Only entries of the files scanned
+    /// can be stale.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 

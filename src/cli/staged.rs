@@ -13,16 +13,17 @@ use super::session::{ConfigRoots, Session};
 use super::{ExitStatus, Failure};
 
 pub fn run(args: &StagedArgs) -> Result<ExitStatus, Failure> {
-    let out = &args.reporting;
+    let common = &args.common;
+    let out = &common.reporting;
     let baseline_args = BaselineArgs {
-        baseline: args.baseline.clone(),
+        baseline: common.baseline.clone(),
         write_baseline: None,
         update_baseline: args.update_baseline,
     };
     // The same config a `katscan scan` from here would use.
     let (session, classifier) = Session::start(
         out,
-        &args.config,
+        &common.config,
         ConfigRoots::CurrentDirectory,
         &baseline_args,
     )?;
@@ -32,9 +33,9 @@ pub fn run(args: &StagedArgs) -> Result<ExitStatus, Failure> {
     let index = GitTree::new(repository.clone(), Revision::Index);
     let scanner = session.scanner(classifier.reading(Arc::new(index)));
     let options = StagedOptions {
-        respect_ignore_files: !args.no_ignore,
-        excludes: args.exclude.clone(),
-        max_file_size: args.max_file_size,
+        respect_ignore_files: !common.no_ignore,
+        excludes: common.exclude.clone(),
+        max_file_size: common.max_file_size,
         exclude_filter: session.exclude_filter(),
         threads: 0,
     };
