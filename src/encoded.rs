@@ -156,7 +156,18 @@ pub fn encoded_runs(text: &[u8]) -> Vec<EncodedRun> {
             Trigger::Escapes => escaped_run(text, hit.range()),
             Trigger::Percent => percent_run(text, hit.range()),
             Trigger::KeyPrefix => {
-                escaped_run(text, hit.range()).or_else(|| percent_run(text, hit.range()))
+                // Most often a plain key: unless an escape follows the key
+                // characters, there is nothing to decode (and a key file
+                // holds thousands).
+                let plain_end = text[hit.end()..]
+                    .iter()
+                    .position(|&b| !is_key_char(b))
+                    .map_or(text.len(), |at| hit.end() + at);
+                match text.get(plain_end) {
+                    Some(b'\\') => escaped_run(text, hit.range()),
+                    Some(b'%') => percent_run(text, hit.range()),
+                    _ => None,
+                }
             }
         };
         if let Some(run) =
