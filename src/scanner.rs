@@ -87,7 +87,7 @@ impl<'r> Scanner<'r> {
     pub fn scan_at(&self, path: &str, location: Option<&Path>, source: &[u8]) -> Vec<Finding> {
         let candidates = self.prefilter.candidates(source);
         let mut findings: Vec<Finding> = self
-            .scan_candidates(path, location, source, &candidates)
+            .scan_candidates(path, location, source, &candidates, None)
             .into_iter()
             .map(|(_, finding)| finding)
             .collect();
@@ -108,15 +108,20 @@ impl<'r> Scanner<'r> {
         source: &[u8],
     ) -> Vec<(&'r Detector, Finding)> {
         let candidates = self.prefilter.candidates(source);
-        self.scan_candidates(path, location, source, &candidates)
+        self.scan_candidates(path, location, source, &candidates, None)
     }
 
+    /// The findings of the detectors in `candidates` over `source`. With
+    /// `decoded_from`, `source` was decoded from an encoded run of that
+    /// file: client exposure is the file's (its `"use client"`, its
+    /// shipped regions at the run), not the decoded text's.
     fn scan_candidates(
         &self,
         path: &str,
         location: Option<&Path>,
         source: &[u8],
         candidates: &Candidates,
+        decoded_from: Option<(&[u8], &Range<usize>)>,
     ) -> Vec<(&'r Detector, Finding)> {
         if candidates.is_empty() {
             return Vec::new();
@@ -132,8 +137,9 @@ impl<'r> Scanner<'r> {
             let client_reason = match detector.scope {
                 Scope::Any => None,
                 Scope::Client => {
+                    let file = decoded_from.map_or(source, |(file, _)| file);
                     let verdict = verdict
-                        .get_or_insert_with(|| self.classifier.classify(path, location, source));
+                        .get_or_insert_with(|| self.classifier.classify(path, location, file));
                     match verdict {
                         Some(verdict) if verdict.is_client() => Some(Arc::clone(&verdict.reason)),
                         _ => continue,
@@ -146,7 +152,12 @@ impl<'r> Scanner<'r> {
         if let Some(Some(verdict)) = &verdict
             && verdict.region != Region::Whole
         {
-            keep_client_matches_in_region(verdict.region, source, &mut matches);
+            match decoded_from {
+                None => keep_client_matches_in_region(verdict.region, source, &mut matches),
+                Some((file, run)) => {
+                    keep_client_matches_at_run(verdict.region, file, run, &mut matches);
+                }
+            }
         }
         if matches.is_empty() {
             return Vec::new();
@@ -232,7 +243,15 @@ impl<'r> Scanner<'r> {
         }
         let directives = Directives::find(text, &index);
         for run in &runs {
-            for (_, mut finding) in self.scan_attributed(path, location, &run.decoded) {
+            let candidates = self.prefilter.candidates(&run.decoded);
+            let decoded = self.scan_candidates(
+                path,
+                location,
+                &run.decoded,
+                &candidates,
+                Some((text, &run.span)),
+            );
+            for (_, mut finding) in decoded {
                 // The key rules name the key; other rules' matches inside the
                 // decoded text (a CORS header in a base64 blob) are not what
                 // the encoding hides.
@@ -413,6 +432,24 @@ fn keep_client_matches_in_region(region: Region, source: &[u8], matches: &mut Ve
                 .iter()
                 .any(|s| s.start <= m.span.start && m.span.start < s.end)
     });
+}
+
+/// [`keep_client_matches_in_region`] for matches in text decoded from the
+/// run `run` of `file`: they ship when the run does.
+fn keep_client_matches_at_run(
+    region: Region,
+    file: &[u8],
+    run: &Range<usize>,
+    matches: &mut Vec<RawMatch<'_>>,
+) {
+    let shipped = region.client_ranges(file).is_none_or(|ranges| {
+        ranges
+            .iter()
+            .any(|s| s.start <= run.start && run.start < s.end)
+    });
+    if !shipped {
+        matches.retain(|m| m.client_reason.is_none());
+    }
 }
 
 /// Drops matches of `skip_comments` detectors that start inside a comment.

@@ -118,3 +118,27 @@ fn no_output_shows_an_encoded_secret() {
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains(SECRET));
 }
+
+#[test]
+fn an_encoded_key_is_judged_by_the_file_it_is_in() {
+    // A server-rendered template: only its inline `<script>` reaches the
+    // browser. Where the encoded key sits in the template decides, not
+    // the decoded text (which has no `<script>` of its own).
+    let dir = TempDir::new().unwrap();
+    let escaped = key().replace('_', "\\u005f");
+    write(
+        dir.path(),
+        "shop/templates/shop/cart.html",
+        format!(
+            "<p data-k=\"{escaped}\">cart</p>\n<script>\n  const k = \"{escaped}\";\n</script>\n"
+        ),
+    );
+    let (document, _) = scan_json(dir.path(), &["--no-ignore"]);
+    assert_eq!(
+        locations(&document),
+        expected(&[
+            ("shop/templates/shop/cart.html", 1, "KAT001"),
+            ("shop/templates/shop/cart.html", 3, "KAT002"),
+        ])
+    );
+}
