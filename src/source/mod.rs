@@ -2,15 +2,17 @@
 //! goes through whatever its source.
 //!
 //! A source enumerates blobs and reads them: the walk reads work-tree
-//! files ([`read_work_tree_file`]), `katscan staged` reads index blobs from
-//! git's object database ([`scan_git_blobs`]). Each blob carries its
-//! [`Origin`], which says what the report calls it (the path shown, and the
-//! fingerprint's input) and where the client classifier finds the project
-//! it belongs to. [`scan_blob`] then decodes it, sets binary files aside,
-//! runs the scanner and records the result in a [`ScanReport`], the one
-//! result model every source shares. A new source (commits, archive
-//! entries, decoded spans) adds an origin and feeds the same step, so it
-//! gets the same rules, skips and counting for free.
+//! files ([`read_work_tree_file`]); `katscan staged` (index blobs,
+//! [`scan_git_blobs`]) and `katscan history` (commit blobs) read git's
+//! object database through one pipeline, one reader thread feeding scan
+//! workers (`read_in_parallel`). Each blob carries its [`Origin`], which
+//! says what the report calls it (the path shown, and the fingerprint's
+//! input) and where the client classifier finds the project it belongs
+//! to. [`scan_blob`] then sets Git LFS pointers and binary files aside,
+//! decodes it, runs the scanner (which also decodes encoded keys) and
+//! records the result in a [`ScanReport`], the one result model every
+//! source shares. A new source (archive entries) adds an origin and feeds
+//! the same step, so it gets the same rules, skips and counting for free.
 
 mod git_blobs;
 mod report;
