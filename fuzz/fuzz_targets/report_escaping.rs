@@ -3,7 +3,8 @@
 //! are attacker-controlled, and so is a custom rule's message (a repository
 //! can commit its own `.katscan.toml`).
 //!
-//! Input layout: byte 0 picks the rule, byte 1 the start line and byte 2
+//! Input layout: byte 0 picks the rule (and, when odd, gives the finding
+//! a commit whose author is the message text, as `katscan history` does), byte 1 the start line and byte 2
 //! the start column; the rest is split at NUL bytes into path, matched
 //! text, message, and the text before and after the match on its line. The
 //! snippet is built by `katscan::snippet::build` from that line, as the
@@ -24,10 +25,11 @@
 
 #![no_main]
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use katscan::finding::fingerprint;
+use katscan::finding::{HistoryOrigin, fingerprint};
+use katscan::git::Commit;
 use katscan::location::{LineIndex, Position};
 use katscan::output::{Guarded, Policy};
 use katscan::redact::mask_secrets;
@@ -91,6 +93,21 @@ fuzz_target!(|input: &[u8]| {
         suppression: None,
         raw_path: None,
         span,
+        // A commit's author is attacker-controlled too (anyone can commit
+        // as anyone): every other input names one, from the message bytes.
+        history: (rule_pick % 2 == 1).then(|| {
+            let commit = Arc::new(Commit {
+                id: "3f2a9c1b".repeat(5),
+                short_id: "3f2a9c1".into(),
+                author: String::from_utf8_lossy(message).into_owned(),
+                date: "2026-11-03T10:00:00+01:00".into(),
+            });
+            Box::new(HistoryOrigin {
+                introduced: Arc::clone(&commit),
+                still_present: false,
+                removed_in: Some(commit),
+            })
+        }),
     };
     let report = ScanReport {
         findings: vec![finding],
@@ -102,6 +119,7 @@ fuzz_target!(|input: &[u8]| {
         rules,
         report: &report,
         elapsed: Duration::from_millis(1),
+        version_control: None,
     };
     let finding = &report.findings[0];
 
