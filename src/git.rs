@@ -728,44 +728,43 @@ fn parse_diff_index(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
     Ok(entries)
 }
 
-/// `<mode> <id> <stage>\t<path>\0` records; only stage 0 (unconflicted).
+/// `<mode> <id> <stage>\t<path>\0` records of `ls-files --stage -z`.
 fn parse_ls_files(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
-    let mut entries = Vec::new();
-    for record in stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-        let bad = || GitError::BadOutput {
-            command: "ls-files --stage".into(),
-            message: format!("bad record `{}`", String::from_utf8_lossy(record)),
-        };
-        let tab = record.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
-        let meta = std::str::from_utf8(&record[..tab]).map_err(|_| bad())?;
-        let [mode, id, stage] = meta.split(' ').collect::<Vec<_>>()[..] else {
-            return Err(bad());
-        };
-        if stage != "0" {
-            continue;
-        }
-        entries.push(IndexEntry {
-            path: utf8_path(&record[tab + 1..]),
-            raw_path: raw_path(&record[tab + 1..]),
-            object_id: id.to_string(),
-            kind: entry_kind(mode),
-        });
-    }
-    Ok(entries)
+    // `<mode> <id> <stage>`; only stage 0: unmerged paths are not yet a
+    // version of the file.
+    parse_tab_records(stdout, "ls-files --stage", |meta| match meta[..] {
+        [mode, id, stage] => Some((stage == "0").then_some((mode, id))),
+        _ => None,
+    })
 }
 
 /// `<mode> <type> <id>\t<path>\0` records of `ls-tree -r -z`.
 fn parse_ls_tree(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
+    parse_tab_records(stdout, "ls-tree", |meta| match meta[..] {
+        [mode, _kind, id] => Some(Some((mode, id))),
+        _ => None,
+    })
+}
+
+/// `<fields>\t<path>\0` records, the shape `ls-files --stage` and
+/// `ls-tree` share. `fields` gets the space-separated fields and gives the
+/// mode and object id, `Some(None)` to leave the record out, or `None`
+/// when the fields are not what `command` prints.
+fn parse_tab_records<'s>(
+    stdout: &'s [u8],
+    command: &str,
+    fields: impl Fn(Vec<&'s str>) -> Option<Option<(&'s str, &'s str)>>,
+) -> Result<Vec<IndexEntry>, GitError> {
     let mut entries = Vec::new();
     for record in stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
         let bad = || GitError::BadOutput {
-            command: "ls-tree".into(),
+            command: command.into(),
             message: format!("bad record `{}`", String::from_utf8_lossy(record)),
         };
         let tab = record.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
         let meta = std::str::from_utf8(&record[..tab]).map_err(|_| bad())?;
-        let [mode, _kind, id] = meta.split(' ').collect::<Vec<_>>()[..] else {
-            return Err(bad());
+        let Some((mode, id)) = fields(meta.split(' ').collect()).ok_or_else(bad)? else {
+            continue;
         };
         entries.push(IndexEntry {
             path: utf8_path(&record[tab + 1..]),
@@ -778,8 +777,18 @@ fn parse_ls_tree(stdout: &[u8]) -> Result<Vec<IndexEntry>, GitError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Runs git in `dir` for a test's set-up; fails the test if git does.
+    pub(crate) fn git(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
 
     #[test]
     fn ls_tree_records_parse_with_odd_paths() {

@@ -29,12 +29,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::exclude::{ExcludeOptions, Excluder};
+use crate::exclude::BadExcludeGlob;
 use crate::finding::{Finding, HistoryOrigin};
 use crate::git::{Commit, EntryKind, GitError, Repository};
 use crate::scanner::Scanner;
-use crate::source::{ScanReport, SkipReason, Skipped, read_in_parallel, scan_contents};
-use crate::walk::ExcludeFilter;
+use crate::source::{
+    GitScanOptions, ScanReport, SkipReason, Skipped, read_in_parallel, scan_contents,
+};
 
 /// What history to scan, and how.
 #[derive(Debug, Clone)]
@@ -48,25 +49,16 @@ pub struct HistoryOptions {
     pub all: bool,
     /// Only commits more recent than this date (`git log --since`).
     pub since: Option<String>,
-    /// Honour `.katscanignore` and `.ignore` (of the current work tree).
-    pub respect_ignore_files: bool,
-    /// Gitignore-style globs of paths not to scan, relative to the
-    /// repository's top level.
-    pub excludes: Vec<String>,
-    /// Blobs larger than this many bytes are skipped.
-    pub max_file_size: u64,
-    /// Further paths not to scan (a config file's excludes).
-    pub exclude_filter: Option<ExcludeFilter>,
-    /// Worker threads; 0 for one per core.
-    pub threads: usize,
+    /// Which paths, how large, how many workers: as for `staged`.
+    pub scan: GitScanOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error(transparent)]
     Git(#[from] GitError),
-    #[error("invalid --exclude glob: {0}")]
-    BadExclude(String),
+    #[error(transparent)]
+    BadExclude(#[from] BadExcludeGlob),
     #[error("`{0}` is not a revision (revisions never start with `-`)")]
     BadRevision(String),
     #[error("{} names no commits{}", describe_range(.revisions, *.all, .since.as_deref()), shallow_hint(*.shallow))]
@@ -187,13 +179,7 @@ pub fn scan(
         .tips(&options.revisions, options.all)
         .map_err(range_error)?;
 
-    let mut excluder = Excluder::new(ExcludeOptions {
-        ignore_files: options.respect_ignore_files,
-        git_ignore_files: false,
-        excludes: options.excludes.clone(),
-        exclude_root: top.clone(),
-    })
-    .map_err(|e| HistoryError::BadExclude(e.to_string()))?;
+    let mut exclusion = options.scan.exclusion(&top)?;
 
     let mut report = HistoryReport {
         commits: log.len(),
@@ -220,11 +206,7 @@ pub fn scan(
                 None => {
                     let name = path_name(change.path.clone());
                     let location = top.join(relative_path(&name));
-                    let filtered = options
-                        .exclude_filter
-                        .as_ref()
-                        .is_some_and(|filter| filter.excludes(&location, false));
-                    let kept = (!filtered && !excluder.is_excluded(&location, false)).then(|| {
+                    let kept = (!exclusion.excludes(&location)).then(|| {
                         paths.push(name);
                         paths.len() - 1
                     });
@@ -278,18 +260,7 @@ pub fn scan(
             raw_path: name.raw.clone(),
         });
     }
-    for problem in excluder.problems() {
-        report.scan.skipped.push(Skipped {
-            path: Path::new(&problem.path)
-                .strip_prefix(&top)
-                .unwrap_or(Path::new(&problem.path))
-                .to_string_lossy()
-                .replace('\\', "/"),
-            reason: SkipReason::BadIgnoreFile,
-            detail: problem.message.clone(),
-            raw_path: None,
-        });
-    }
+    report.scan.skipped.extend(exclusion.problems(&top));
 
     let secret_rules: HashSet<&str> = scanner
         .rules()
@@ -389,28 +360,34 @@ fn read_and_scan(
 ) -> Result<HashMap<(usize, usize), ScanReport>, HistoryError> {
     let order = read_order(repository, units);
     let ids: Vec<&str> = order.iter().map(|&u| units[u].id.as_str()).collect();
-    let max = options.max_file_size;
-    let read = read_in_parallel(repository, &ids, max, options.threads, |position, bytes| {
-        let index = order[position];
-        units[index]
-            .paths
-            .iter()
-            .map(|&path| {
-                let name = &paths[path];
-                let location = top.join(relative_path(name));
-                let mut scan = ScanReport::default();
-                scan_contents(
-                    scanner,
-                    name.shown.clone(),
-                    name.raw.clone(),
-                    Some(&location),
-                    bytes,
-                    &mut scan,
-                );
-                ((index, path), scan)
-            })
-            .collect::<Vec<UnitScan>>()
-    })?;
+    let max = options.scan.max_file_size;
+    let read = read_in_parallel(
+        repository,
+        &ids,
+        max,
+        options.scan.threads,
+        |position, bytes| {
+            let index = order[position];
+            units[index]
+                .paths
+                .iter()
+                .map(|&path| {
+                    let name = &paths[path];
+                    let location = top.join(relative_path(name));
+                    let mut scan = ScanReport::default();
+                    scan_contents(
+                        scanner,
+                        name.shown.clone(),
+                        name.raw.clone(),
+                        Some(&location),
+                        bytes,
+                        &mut scan,
+                    );
+                    ((index, path), scan)
+                })
+                .collect::<Vec<UnitScan>>()
+        },
+    )?;
     for (position, not_read) in read.not_read {
         let unit = &units[order[position]];
         let (reason, detail) = not_read.skip(&unit.id, max);

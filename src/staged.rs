@@ -8,33 +8,16 @@
 //! skip them. `.gitignore` does not: a staged file matching it was added
 //! on purpose (`git add -f .env`) and is about to be committed.
 
-use std::path::Path;
-
-use crate::exclude::{BadExcludeGlob, ExcludeOptions, Excluder};
+use crate::exclude::BadExcludeGlob;
 use crate::git::{EntryKind, GitError, IndexEntry, Repository};
-use crate::paths::shown_relative_to;
 use crate::scanner::Scanner;
 use crate::source::{
-    GitBlob, Origin, ScanReport, SkipReason, Skipped, scan_git_blobs, work_tree_copies,
+    GitBlob, GitScanOptions, ScanReport, SkipReason, Skipped, scan_git_blobs, work_tree_copies,
 };
-use crate::walk::ExcludeFilter;
 
-/// What to scan in the index, and how.
-#[derive(Debug, Clone)]
-pub struct StagedOptions {
-    /// Honour `.katscanignore` and `.ignore`.
-    pub respect_ignore_files: bool,
-    /// Gitignore-style globs of paths not to scan, relative to the
-    /// repository's top level (the paths as reported).
-    pub excludes: Vec<String>,
-    /// Blobs larger than this many bytes are skipped.
-    pub max_file_size: u64,
-    /// Further paths not to scan (a config file's excludes); asked with
-    /// the file's absolute path in the work tree.
-    pub exclude_filter: Option<ExcludeFilter>,
-    /// Scan workers; 0 picks a number from the available cores.
-    pub threads: usize,
-}
+/// What to scan in the index, and how: what every scan of git's objects
+/// is given.
+pub type StagedOptions = GitScanOptions;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StagedError {
@@ -55,24 +38,14 @@ pub fn scan(
     options: &StagedOptions,
 ) -> Result<ScanReport, StagedError> {
     let top = repository.top_level();
-    let mut excluder = Excluder::new(ExcludeOptions {
-        ignore_files: options.respect_ignore_files,
-        git_ignore_files: false,
-        excludes: options.excludes.clone(),
-        exclude_root: top.to_path_buf(),
-    })?;
+    let mut exclusion = options.exclusion(top)?;
 
     let mut report = ScanReport::default();
     let mut files: Vec<IndexEntry> = Vec::new();
     for entry in repository.staged_entries()? {
         match entry.kind {
             EntryKind::File => {
-                let location = top.join(entry.relative_path());
-                let filtered = options
-                    .exclude_filter
-                    .as_ref()
-                    .is_some_and(|filter| filter.excludes(&location, false));
-                if !filtered && !excluder.is_excluded(&location, false) {
+                if !exclusion.excludes(&top.join(entry.relative_path())) {
                     files.push(entry);
                 }
             }
@@ -87,28 +60,10 @@ pub fn scan(
             EntryKind::Submodule => {}
         }
     }
-    for problem in excluder.problems() {
-        report.skipped.push(Skipped {
-            path: shown_relative_to(top, Path::new(&problem.path)),
-            reason: SkipReason::BadIgnoreFile,
-            detail: problem.message.clone(),
-            // An ignore file's name as the excluder recorded it (text).
-            raw_path: None,
-        });
-    }
+    report.skipped.extend(exclusion.problems(top));
 
     let copies = work_tree_copies(top, &files);
-    let blobs: Vec<GitBlob<'_>> = files
-        .iter()
-        .zip(&copies)
-        .map(|(entry, work_tree_copy)| GitBlob {
-            object_id: &entry.object_id,
-            origin: Origin::Index {
-                entry,
-                work_tree_copy,
-            },
-        })
-        .collect();
+    let blobs = GitBlob::staged(&files, &copies);
     let scanned = scan_git_blobs(
         scanner,
         repository,

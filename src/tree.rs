@@ -258,18 +258,9 @@ impl Tree for GitTree {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
 
     use super::*;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    }
+    use crate::git::tests::git;
 
     #[test]
     fn a_git_tree_answers_from_the_index_or_a_commit_not_the_disk() {

@@ -44,11 +44,7 @@ pub fn run(args: &HistoryArgs) -> Result<ExitStatus, Failure> {
         revisions: args.revisions.clone(),
         all: args.all,
         since: args.since.clone(),
-        respect_ignore_files: !common.no_ignore,
-        excludes: common.exclude.clone(),
-        max_file_size: common.max_file_size,
-        exclude_filter: session.exclude_filter(),
-        threads: capped_threads(args.threads),
+        scan: session.git_scan_options(common, capped_threads(args.threads)),
     };
 
     let started = Instant::now();

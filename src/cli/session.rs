@@ -15,10 +15,11 @@ use katscan::baseline::Baseline;
 use katscan::client::Classifier;
 use katscan::config::Config;
 use katscan::postprocess::{self, ScanScope};
+use katscan::source::GitScanOptions;
 use katscan::walk::ExcludeFilter;
 use katscan::{RuleSet, ScanReport, Scanner};
 
-use super::args::{BaselineArgs, ConfigArgs, ReportArgs};
+use super::args::{BaselineArgs, ConfigArgs, GitScanArgs, ReportArgs};
 use super::scan::{baseline_use, reject_shared_files};
 use super::{Failure, builtin_rules, config, terminal};
 
@@ -95,6 +96,18 @@ impl Session {
     /// The config's `exclude` globs as a walk filter.
     pub fn exclude_filter(&self) -> Option<ExcludeFilter> {
         config::exclude_filter(self.config.as_ref())
+    }
+
+    /// The options a scan of git's objects (`staged`, `history`) gets from
+    /// its flags and this session's config.
+    pub fn git_scan_options(&self, args: &GitScanArgs, threads: usize) -> GitScanOptions {
+        GitScanOptions {
+            respect_ignore_files: !args.no_ignore,
+            excludes: args.exclude.clone(),
+            max_file_size: args.max_file_size,
+            exclude_filter: self.exclude_filter(),
+            threads,
+        }
     }
 
     /// Applies the config's `[allow]` list and the baseline to a finished

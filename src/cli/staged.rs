@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use katscan::git::{GitError, Repository};
-use katscan::staged::{self, StagedOptions};
+use katscan::staged;
 use katscan::tree::{GitTree, Revision};
 
 use super::args::{BaselineArgs, StagedArgs};
@@ -32,13 +32,7 @@ pub fn run(args: &StagedArgs) -> Result<ExitStatus, Failure> {
     // work tree holds now.
     let index = GitTree::new(repository.clone(), Revision::Index);
     let scanner = session.scanner(classifier.reading(Arc::new(index)));
-    let options = StagedOptions {
-        respect_ignore_files: !common.no_ignore,
-        excludes: common.exclude.clone(),
-        max_file_size: common.max_file_size,
-        exclude_filter: session.exclude_filter(),
-        threads: 0,
-    };
+    let options = session.git_scan_options(common, 0);
 
     let started = Instant::now();
     let mut report = staged::scan(&scanner, &repository, &options).map_err(Failure::new)?;

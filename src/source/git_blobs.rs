@@ -15,7 +15,9 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 
 use super::{Origin, ScanReport, SkipReason, scan_blob, worker_count};
-use crate::git::{GitError, Repository};
+use std::path::PathBuf;
+
+use crate::git::{GitError, IndexEntry, Repository};
 use crate::scanner::Scanner;
 
 /// Blobs are handed to the workers in batches of about this many bytes,
@@ -173,6 +175,24 @@ pub struct GitBlob<'a> {
     pub origin: Origin<'a>,
 }
 
+impl<'a> GitBlob<'a> {
+    /// The index blobs of `entries`, each with its work-tree copy (from
+    /// [`super::work_tree_copies`], in the same order).
+    pub fn staged(entries: &'a [IndexEntry], copies: &'a [PathBuf]) -> Vec<GitBlob<'a>> {
+        entries
+            .iter()
+            .zip(copies)
+            .map(|(entry, work_tree_copy)| GitBlob {
+                object_id: &entry.object_id,
+                origin: Origin::Index {
+                    entry,
+                    work_tree_copy,
+                },
+            })
+            .collect()
+    }
+}
+
 /// Reads `blobs` from `repository` and scans each on `threads` workers (0:
 /// one per core), each at its origin. A blob larger than `max_file_size`
 /// is skipped unread; one missing from the object database is recorded as
@@ -211,21 +231,11 @@ pub fn scan_git_blobs(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::process::Command;
 
     use super::*;
+    use crate::git::tests::git;
     use crate::rules::RuleSet;
     use crate::source::work_tree_copies;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    }
 
     #[test]
     fn every_blob_is_scanned_once_across_workers_and_oversized_ones_are_skipped() {
@@ -245,17 +255,7 @@ mod tests {
         let repository = Repository::discover(dir.path()).unwrap();
         let entries = repository.staged_entries().unwrap();
         let copies = work_tree_copies(repository.top_level(), &entries);
-        let blobs: Vec<GitBlob<'_>> = entries
-            .iter()
-            .zip(&copies)
-            .map(|(entry, work_tree_copy)| GitBlob {
-                object_id: &entry.object_id,
-                origin: Origin::Index {
-                    entry,
-                    work_tree_copy,
-                },
-            })
-            .collect();
+        let blobs = GitBlob::staged(&entries, &copies);
         let rules = RuleSet::builtin().unwrap();
         let scanner = Scanner::new(&rules, true);
         let report = scan_git_blobs(&scanner, &repository, &blobs, 1024, 4).unwrap();

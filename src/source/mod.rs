@@ -15,6 +15,7 @@
 //! the same step, so it gets the same rules, skips and counting for free.
 
 mod git_blobs;
+mod git_paths;
 mod report;
 
 use std::fs::File;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) use git_blobs::read_in_parallel;
 pub use git_blobs::{GitBlob, scan_git_blobs};
+pub use git_paths::{GitExclusion, GitScanOptions};
 pub use report::{ScanReport, SkipReason, Skipped};
 
 use crate::decode;
